@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Compute is fp32 on the CPU. Without a named target CPU, Swift lowers SIMD fused multiply-adds
+// to libm calls per lane, so the element-wise kernels are built for the machine they run on.
+let nativeSwift: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "znver4"]),
+]
+let nativeC: [CSetting] = [.unsafeFlags(["-O3", "-march=native"])]
+
+let package = Package(
+    name: "lorasb",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "LoRASB", targets: ["LoRASB"]),
+        .executable(name: "lorasb", targets: ["lorasb"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: nativeSwift),
+        .target(name: "ModelIO", dependencies: ["Tensor"], swiftSettings: nativeSwift),
+        .target(name: "Tokenizers", dependencies: ["ModelIO"], swiftSettings: nativeSwift),
+        .target(name: "NN", dependencies: ["Tensor"], swiftSettings: nativeSwift),
+        .target(name: "Models", dependencies: ["NN", "ModelIO", "Tokenizers"], swiftSettings: nativeSwift),
+        .target(name: "Adapters", dependencies: ["Models"], swiftSettings: nativeSwift),
+        .target(name: "Training", dependencies: ["Adapters"], swiftSettings: nativeSwift),
+        .target(name: "LoRASB", dependencies: ["Training"], swiftSettings: nativeSwift),
+        .executableTarget(name: "lorasb", dependencies: ["LoRASB"], swiftSettings: nativeSwift),
+        .executableTarget(name: "Benchmarks", dependencies: ["LoRASB"], path: "Benchmarks",
+                          exclude: ["reference"], swiftSettings: nativeSwift),
+        .target(name: "TestSupport", dependencies: ["LoRASB"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TestSupport"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+        .testTarget(name: "LoRASBTests", dependencies: ["LoRASB", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+import LoRASB
+print("lorasb")

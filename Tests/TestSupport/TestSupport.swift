@@ -1,0 +1,42 @@
+import Foundation
+
+/// Where the real models and fixtures live for tests.
+public enum TestPaths {
+    /// The folder holding the unpacked model wheels (`scripts/install.sh` fills it).
+    public static var modelCache: URL {
+        if let p = ProcessInfo.processInfo.environment["LORASB_MODELS"] {
+            return URL(fileURLWithPath: p)
+        }
+        return FileManager.default.homeDirectoryForCurrentUser
+            .appendingPathComponent(".cache/lorasb/models")
+    }
+    public static var smolLM2GGUF: URL {
+        modelCache.appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf")
+    }
+    public static var miniLM: URL { modelCache.appendingPathComponent("all-MiniLM-L6-v2") }
+
+    /// The repository root (the folder holding Package.swift).
+    public static var repoRoot: URL {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }
+    public static var fixtures: URL { repoRoot.appendingPathComponent("Tests/Fixtures") }
+    public static var sharedData: URL {
+        if let p = ProcessInfo.processInfo.environment["LORASB_DATA"] { return URL(fileURLWithPath: p) }
+        return repoRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+    }
+
+    /// Fails loudly (rather than skipping) when a real model is missing.
+    public static func require(_ url: URL) throws -> URL {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw MissingResource(path: url.path)
+        }
+        return url
+    }
+}
+
+public struct MissingResource: Error, CustomStringConvertible {
+    public let path: String
+    public var description: String { "missing \(path): run scripts/install.sh first" }
+}

