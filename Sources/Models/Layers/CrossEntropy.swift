@@ -28,9 +28,10 @@ public enum CrossEntropy {
                     }
                     var m = -Float.infinity
                     for j in 0..<v { m = max(m, row[j]) }
-                    var sum: Float = 0
-                    for j in 0..<v { sum += exp(row[j] - m) }
-                    let logSum = log(sum) + m
+                    // A float running sum over a 50k vocabulary drifts by ~1e-4; sum in double.
+                    var sum: Double = 0
+                    for j in 0..<v { sum += Double(exp(row[j] - m)) }
+                    let logSum = Float(log(sum)) + m
                     rp[r] = logSum - row[Int(t)]
                     if let gp {
                         let g = gp + r * v
