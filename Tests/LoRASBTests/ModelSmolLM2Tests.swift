@@ -69,4 +69,16 @@ import TestSupport
             #expect(err <= 1e-3, "\(n)")
         }
     }
+
+    @Test func greedyContinuationsMatchTransformersSingleAndBatched() throws {
+        let prompts = fixture.matrix("ids"), expected = fixture.matrix("greedy32")
+        // Transformers generated 32 tokens without stopping at EOS.
+        let options = GenerationOptions(maxNewTokens: 32, ignoreEndOfSequence: true)
+        for (i, p) in prompts.enumerated() {
+            let out = try model.generate(prompts: [p], options: options)
+            #expect(out[0] == expected[i], "prompt \(i)")
+        }
+        let batched = try model.generate(prompts: prompts, options: options)
+        #expect(batched == expected)
+    }
 }
