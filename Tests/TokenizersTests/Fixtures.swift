@@ -45,20 +45,9 @@ enum TokenizerFixtures {
         try XCTUnwrap(v as? [[Int]], "expected a list of id lists")
     }
 
-    /// SmolLM2-135M-Instruct's GGUF tokenizer metadata, extracted to plain JSON.
-    static func smolLM2Vocabulary() throws -> GGUFVocabulary {
-        let o = try object("smollm2_vocab.json")
-        return GGUFVocabulary(
-            model: try XCTUnwrap(o["model"] as? String), pre: o["pre"] as? String,
-            tokens: try XCTUnwrap(o["tokens"] as? [String]), merges: try XCTUnwrap(o["merges"] as? [String]),
-            tokenTypes: try XCTUnwrap(o["token_type"] as? [Int]), bosTokenId: o["bos_token_id"] as? Int,
-            eosTokenId: o["eos_token_id"] as? Int, unknownTokenId: o["unknown_token_id"] as? Int,
-            paddingTokenId: o["padding_token_id"] as? Int, addBOS: false,
-            chatTemplate: o["chat_template"] as? String)
-    }
-
+    /// SmolLM2-135M-Instruct's tokenizer, read from the real GGUF file.
     static func smolLM2() throws -> Tokenizer {
-        try Tokenizer.fromGGUFVocabulary(smolLM2Vocabulary(), source: "smollm2_vocab.json")
+        try Tokenizer.load(model: TestPaths.require(TestPaths.smolLM2GGUF))
     }
 
     static func miniLM() throws -> Tokenizer {

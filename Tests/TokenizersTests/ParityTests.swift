@@ -71,3 +71,34 @@ final class ParityTests: XCTestCase {
         try check(TokenizerFixtures.smolLM2(), fixture: "smollm2.json", decodesGSM8K: true)
     }
 }
+
+/// What the GGUF reader hands over: the metadata of the real file.
+final class GGUFTokenizerTests: XCTestCase {
+    func testRealGGUFMetadata() throws {
+        let tok = try TokenizerFixtures.smolLM2()
+        XCTAssertEqual(tok.vocabularySize, 49152)
+        XCTAssertEqual(tok.bosTokenId, 1)
+        XCTAssertEqual(tok.eosTokenId, 2)
+        XCTAssertEqual(tok.padTokenId, 2)
+        XCTAssertEqual(tok.addedTokens.count, 17)
+        XCTAssertTrue(tok.addedTokens.allSatisfy(\.special))
+        XCTAssertEqual(tok.token(for: 1), "<|im_start|>")
+        let chat = try TokenizerFixtures.object("chat_templates.json")
+        XCTAssertEqual(tok.chatTemplate, (chat["templates"] as? [String: String])?["smollm2"])
+    }
+
+    func testUnsupportedVocabulariesAreRefusedByName() {
+        let v = GGUFVocabulary(model: "llama", pre: nil, tokens: ["a"], merges: [], tokenTypes: [1])
+        XCTAssertThrowsError(try Tokenizer.fromGGUFVocabulary(v, source: "x.gguf")) { e in
+            XCTAssertTrue("\(e)".contains("tokenizer.ggml.model = llama"), "\(e)")
+        }
+        let w = GGUFVocabulary(model: "gpt2", pre: "mystery", tokens: ["a"], merges: [], tokenTypes: [1])
+        XCTAssertThrowsError(try Tokenizer.fromGGUFVocabulary(w, source: "x.gguf")) { e in
+            XCTAssertTrue("\(e)".contains("mystery"), "\(e)")
+        }
+        let bad = GGUFVocabulary(model: "gpt2", pre: "smollm", tokens: ["a", "b"], merges: ["a c"], tokenTypes: [1, 1])
+        XCTAssertThrowsError(try Tokenizer.fromGGUFVocabulary(bad, source: "x.gguf"))
+        let badId = GGUFVocabulary(model: "gpt2", pre: "smollm", tokens: ["a"], merges: [], tokenTypes: [1], bosTokenId: 7)
+        XCTAssertThrowsError(try Tokenizer.fromGGUFVocabulary(badId, source: "x.gguf"))
+    }
+}
