@@ -45,6 +45,8 @@ final class HostileFileTests: XCTestCase {
             ("length-tiny", SafeTensorsBytes.file(header: "{", dataBytes: 0), "too small"),
             ("not-json", SafeTensorsBytes.file(header: "{not json at all}", dataBytes: 8), "header is not valid"),
             ("json-array", SafeTensorsBytes.file(header: "[1,2,3]", dataBytes: 8), "JSON object"),
+            ("json-deep", SafeTensorsBytes.file(header: String(repeating: "[", count: 100_000), dataBytes: 8), "header is not valid"),
+            ("json-deep-object", SafeTensorsBytes.file(header: String(repeating: #"{"a":"#, count: 50_000), dataBytes: 8), "header is not valid"),
             ("entry-not-object", SafeTensorsBytes.file(header: #"{"a":5}"#, dataBytes: 8), "should be an object"),
             ("missing-dtype", SafeTensorsBytes.file(header: #"{"a":{"shape":[2],"data_offsets":[0,8]}}"#, dataBytes: 8), "\"a.dtype\" is missing"),
             ("unknown-dtype", SafeTensorsBytes.file(header: #"{"a":{"dtype":"F12","shape":[2],"data_offsets":[0,8]}}"#, dataBytes: 8), "unknown dtype \"F12\""),
