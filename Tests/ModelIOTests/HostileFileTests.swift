@@ -96,6 +96,11 @@ final class HostileFileTests: XCTestCase {
         let url = try write(GGUFBytes.valid().bytes, "valid.gguf")
         let file = try GGUFFile(url: url)
         XCTAssertEqual(try file.tensor(named: "w").array, [Float](repeating: 0, count: 8))
+        // Version 2 has the same layout as version 3.
+        var v2 = GGUFBytes.valid()
+        v2.bytes[4] = 2
+        let v2URL = try write(v2.bytes, "v2.gguf")
+        XCTAssertEqual(try GGUFFile(url: v2URL).version, 2)
     }
 
     func testGGUFMalformedHeaders() throws {
