@@ -17,6 +17,11 @@ public final class MappedFile: @unchecked Sendable {
             throw ModelIOError(url, "no such file")
         }
         guard !isDirectory.boolValue else { throw ModelIOError(url, "is a folder, expected a file") }
+        // Devices and pipes have no size to check offsets against (and may never end).
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+        guard attributes?[.type] as? FileAttributeType == .typeRegular else {
+            throw ModelIOError(url, "is not a regular file")
+        }
         do {
             data = try Data(contentsOf: url, options: .alwaysMapped)
         } catch {

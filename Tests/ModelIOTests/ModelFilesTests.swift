@@ -60,6 +60,9 @@ final class ModelFilesTests: XCTestCase {
         let text = folder.appendingPathComponent("notes.txt")
         try "hello".write(to: text, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ModelFiles(url: text)) { XCTAssertTrue("\($0)".contains("not a GGUF file"), "\($0)") }
+        XCTAssertThrowsError(try ModelFiles(url: URL(fileURLWithPath: "/dev/zero"))) {
+            XCTAssertTrue("\($0)".contains("/dev/zero: is not a regular file"), "\($0)")
+        }
         XCTAssertThrowsError(try ModelFiles(url: folder.appendingPathComponent("missing.gguf"))) {
             XCTAssertTrue("\($0)".contains("no such file"), "\($0)")
         }
