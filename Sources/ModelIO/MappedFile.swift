@@ -18,7 +18,8 @@ public final class MappedFile: @unchecked Sendable {
         }
         guard !isDirectory.boolValue else { throw ModelIOError(url, "is a folder, expected a file") }
         // Devices and pipes have no size to check offsets against (and may never end).
-        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+        // (Symbolic links, as in the Hugging Face cache's snapshots, are followed.)
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)
         guard attributes?[.type] as? FileAttributeType == .typeRegular else {
             throw ModelIOError(url, "is not a regular file")
         }
