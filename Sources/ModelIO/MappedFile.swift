@@ -1,6 +1,6 @@
 import Foundation
 
-/// A read-only file mapped into memory, with bounds-checked access.
+/// A read-only file mapped into memory (or bytes already in memory), with bounds-checked access.
 ///
 /// Mapping (`.alwaysMapped`) costs nothing up front: pages are read when touched. A mapped
 /// file that shrinks under us would fault on access, so every read goes through a range check
@@ -28,6 +28,12 @@ public final class MappedFile: @unchecked Sendable {
         } catch {
             throw ModelIOError(url, "cannot read: \(error.localizedDescription)")
         }
+    }
+
+    /// Bytes already in memory, named `url` in errors.
+    public init(data: Data, url: URL) {
+        self.url = url
+        self.data = data
     }
 
     /// The file size in bytes.

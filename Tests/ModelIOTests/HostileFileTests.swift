@@ -73,9 +73,9 @@ final class HostileFileTests: XCTestCase {
     func testSafeTensorsTruncatedAtEveryLength() throws {
         let source = try Data(contentsOf: ModelIOFixture.url("synthetic.safetensors"))
         XCTAssertLessThan(source.count, 2000)
+        let url = folder.appendingPathComponent("cut.safetensors")
         for length in 0 ..< source.count {
-            let url = try write(Array(source.prefix(length)), "cut.safetensors")
-            XCTAssertThrowsError(try SafeTensorsFile(url: url), "prefix \(length)") { error in
+            XCTAssertThrowsError(try SafeTensorsFile(data: source.prefix(length), url: url), "prefix \(length)") { error in
                 XCTAssertTrue(error is ModelIOError && "\(error)".contains("cut.safetensors"), "\(error)")
             }
         }
@@ -228,18 +228,19 @@ final class HostileFileTests: XCTestCase {
         // Bytes after the last tensor are padding: cutting them leaves a valid file.
         let end = try GGUFFile(url: sourceURL).tensorInfos.map(\.byteRange.upperBound).max() ?? 0
         XCTAssertGreaterThan(end, 3000)
-        // Every cut inside the header region, then every third byte (each cut is a file write).
-        let lengths = Array(0 ..< 1024) + Array(stride(from: 1024, to: source.count, by: 3)) + [end - 1, end]
-        for length in lengths {
-            let url = try write(Array(source.prefix(length)), "cut.gguf")
+        let url = folder.appendingPathComponent("cut.gguf")
+        for length in 0 ..< source.count {
             if length < end {
-                XCTAssertThrowsError(try GGUFFile(url: url), "prefix \(length)") { error in
+                XCTAssertThrowsError(try GGUFFile(data: source.prefix(length), url: url), "prefix \(length)") { error in
                     XCTAssertTrue(error is ModelIOError && "\(error)".contains("cut.gguf"), "\(error)")
                 }
             } else {
-                XCTAssertNoThrow(try GGUFFile(url: url), "prefix \(length)")
+                XCTAssertNoThrow(try GGUFFile(data: source.prefix(length), url: url), "prefix \(length)")
             }
         }
+        // The same through a real file on disk.
+        let cut = try write(Array(source.prefix(end - 1)), "cut-on-disk.gguf")
+        assertFails(cut, "runs past the end") { try GGUFFile(url: cut) }
     }
 
     /// Random byte corruptions of valid files: each either opens (and then every tensor either
@@ -249,20 +250,20 @@ final class HostileFileTests: XCTestCase {
         for fixture in ["synthetic.gguf", "synthetic.safetensors"] {
             let source = [UInt8](try Data(contentsOf: ModelIOFixture.url(fixture)))
             var opened = 0, refused = 0
-            for _ in 0 ..< 600 {
+            let url = folder.appendingPathComponent("fuzz-\(fixture)")
+            for _ in 0 ..< 1500 {
                 var bytes = source
                 for _ in 0 ..< 1 + rng.below(4) {
                     let i = rng.below(min(bytes.count, 1 + rng.below(2) * bytes.count + 600))
                     bytes[i] = UInt8(truncatingIfNeeded: rng.next())
                 }
-                let url = try write(bytes, "fuzz-\(fixture)")
                 do {
                     if fixture.hasSuffix(".gguf") {
-                        let f = try GGUFFile(url: url)
+                        let f = try GGUFFile(data: Data(bytes), url: url)
                         for t in f.tensorInfos { _ = try? f.tensor(named: t.name) }
                         _ = try? ModelConfig(gguf: f)
                     } else {
-                        let f = try SafeTensorsFile(url: url)
+                        let f = try SafeTensorsFile(data: Data(bytes), url: url)
                         for n in f.names { _ = try? f.tensor(named: n); _ = try? f.integers(named: n) }
                     }
                     opened += 1
