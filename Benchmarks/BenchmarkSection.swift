@@ -48,3 +48,11 @@ struct MachineDescription {
         "Machine: \(cpuModel), \(cores) core\(cores == 1 ? "" : "s"); BLAS: \(blas)"
     }
 }
+
+/// A section whose measurement is a plain function.
+struct FunctionSection: BenchmarkSection {
+    let name: String
+    let summary: String
+    let body: () -> Void
+    func run() { body() }
+}

@@ -11,6 +11,8 @@ import LoRASB
 let sections: [any BenchmarkSection] = [
     SgemmBenchmark(),
     KernelBenchmark(),
+    FunctionSection(name: "model-open", summary: "time to open each model and convert its tensors to fp32",
+                    body: runModelOpenBenchmark),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

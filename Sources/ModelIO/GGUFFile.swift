@@ -46,9 +46,20 @@ public final class GGUFFile: @unchecked Sendable {
     /// Byte offset where the data section starts.
     public let dataOffset: Int
 
-    public init(url: URL) throws {
+    /// Maps and parses the file at `url`.
+    public convenience init(url: URL) throws {
+        try self.init(file: MappedFile(url))
+    }
+
+    /// Parses GGUF bytes already in memory; `url` names them in errors.
+    public convenience init(data: Data, url: URL) throws {
+        try self.init(file: MappedFile(data: data, url: url))
+    }
+
+    init(file: MappedFile) throws {
+        let url = file.url
         self.url = url
-        file = try MappedFile(url)
+        self.file = file
         var reader = ByteReader(file)
         let magic = try reader.read(UInt32.self, "the magic number")
         guard magic == GGUFFile.magic else {
