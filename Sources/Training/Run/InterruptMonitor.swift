@@ -32,7 +32,12 @@ public final class InterruptMonitor: @unchecked Sendable {
             if secondInterruptExits && count >= 2 { exit(130) }
         }
         source.setEventHandler(handler: handler)
+        // Registration with the kernel happens asynchronously after `resume()`; until it has, a
+        // signal meets the plain "ignore" disposition and is lost. Waiting for it closes that gap.
+        let registered = DispatchSemaphore(value: 0)
+        source.setRegistrationHandler(handler: { @Sendable in registered.signal() })
         source.resume()
+        _ = registered.wait(timeout: .now() + 2)
     }
 
     deinit { cancel() }
