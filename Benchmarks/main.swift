@@ -1,2 +1,3 @@
 import LoRASB
 print("benchmarks")
+if CommandLine.arguments.contains("model-open") { runModelOpenBenchmark() }
