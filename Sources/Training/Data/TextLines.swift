@@ -18,7 +18,7 @@ public enum TextLines {
         do {
             data = try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
-            throw DataError(url, "cannot read the file (\(reason(error)))")
+            throw DataError(url, "cannot read the file (\(systemReason(error)))")
         }
         return try split(data, path: url.path)
     }
@@ -53,18 +53,5 @@ public enum TextLines {
 
     private static func isBlank(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 }
-    }
-
-    static func reason(_ error: Error) -> String {
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError,
-           underlying.domain == NSPOSIXErrorDomain,
-           let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
-            return String(cString: strerror(code.rawValue))
-        }
-        if ns.domain == NSCocoaErrorDomain, ns.code == NSFileReadNoSuchFileError {
-            return "no such file"
-        }
-        return ns.localizedDescription
     }
 }

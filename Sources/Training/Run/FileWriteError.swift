@@ -11,10 +11,5 @@ public struct FileWriteError: Error, CustomStringConvertible, Equatable, Sendabl
         self.problem = problem
     }
 
-    /// An error for the failed system call `operation`, described by `errno` as it is now.
-    static func posix(_ path: String, _ operation: String, _ code: Int32 = errno) -> FileWriteError {
-        FileWriteError(path: path, "\(operation) failed: \(String(cString: strerror(code)))")
-    }
-
     public var description: String { "cannot write \(path): \(problem)" }
 }

@@ -24,7 +24,7 @@ public final class MetricsLogger {
             handle = try FileHandle(forWritingTo: url)
             try handle.seekToEnd()
         } catch {
-            throw FileWriteError(path: url.path, "cannot open for writing (\(error.localizedDescription))")
+            throw FileWriteError(path: url.path, "cannot open for writing (\(systemReason(error)))")
         }
     }
 
@@ -41,7 +41,7 @@ public final class MetricsLogger {
         do {
             try handle.write(contentsOf: Data(text.utf8))
         } catch {
-            throw FileWriteError(path: url.path, "cannot append a line (\(error.localizedDescription))")
+            throw FileWriteError(path: url.path, "cannot append a line (\(systemReason(error)))")
         }
     }
 }
