@@ -113,3 +113,60 @@ final class LanguageModelingLoadingTests: XCTestCase {
         XCTAssertThrowsError(try DataSplitFiles.locate(tmp.url.appendingPathComponent("missing")))
     }
 }
+
+final class HostileDataTests: XCTestCase {
+    func testDeepNestingIsAnErrorNotACrash() throws {
+        let tmp = try TemporaryFolder()
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let url = try tmp.write("deep.jsonl", "{\"text\": \"a\"}\n" + deep + "\n")
+        XCTAssertThrowsError(try LanguageModelingDataset.load(url)) { error in
+            XCTAssertEqual((error as? DataError)?.line, 2)
+        }
+        let deepField = try tmp.write("deepfield.jsonl", "{\"text\": " + deep + "}\n")
+        XCTAssertThrowsError(try LanguageModelingDataset.load(deepField)) { error in
+            XCTAssertEqual((error as? DataError)?.line, 1)
+        }
+    }
+
+    func testBinaryGarbageIsAnError() throws {
+        let tmp = try TemporaryFolder()
+        var g = ShuffleGenerator(seed: 1)
+        let bytes = Data((0..<4096).map { _ in UInt8(truncatingIfNeeded: g.next()) })
+        let url = try tmp.write("garbage.jsonl", bytes)
+        XCTAssertThrowsError(try LanguageModelingDataset.load(url)) { error in
+            XCTAssertNotNil(error as? DataError)
+        }
+        XCTAssertThrowsError(try ClassificationDataset.loadTSV(url, format: GLUETask.cola.tableFormat)) { error in
+            XCTAssertNotNil(error as? DataError)
+        }
+    }
+
+    func testReadingIsFastEnoughForLargeSets() throws {
+        let url = try TestPaths.require(TestPaths.sharedData.appendingPathComponent("gsm8k/train.jsonl"))
+        let start = Date()
+        let ds = try LanguageModelingDataset.load(url, format: .promptCompletion(promptField: "question", completionField: "answer"))
+        let seconds = Date().timeIntervalSince(start)
+        XCTAssertEqual(ds.count, 7_473)
+        print("GSM8K train (\(ds.count) records) read in \(String(format: "%.3f", seconds)) s")
+    }
+}
+
+final class JSONValueTests: XCTestCase {
+    func testTypesAreKeptApart() {
+        func parse(_ s: String) -> JSONValue? { JSONValue(parsing: Data(s.utf8)) }
+        XCTAssertEqual(parse("true"), .bool(true))
+        XCTAssertEqual(parse("false"), .bool(false))
+        XCTAssertEqual(parse("1"), .integer(1))
+        XCTAssertEqual(parse("0"), .integer(0))
+        XCTAssertEqual(parse("-7"), .integer(-7))
+        XCTAssertEqual(parse("9223372036854775807"), .integer(Int.max))
+        XCTAssertEqual(parse("1.5"), .number(1.5))
+        XCTAssertEqual(parse("null"), .null)
+        XCTAssertEqual(parse("\"é\\n\""), .string("é\n"))
+        XCTAssertEqual(parse("[1, true, \"x\", null, {\"k\": 2.5}]"),
+                       .array([.integer(1), .bool(true), .string("x"), .null, .object(["k": .number(2.5)])]))
+        XCTAssertNil(parse("{\"a\": }"))
+        XCTAssertNil(parse(""))
+        XCTAssertNil(parse("tru"))
+    }
+}

@@ -1,8 +1,8 @@
 import Foundation
 
-/// A parsed JSON value. Decoding through `JSONDecoder` (rather than `JSONSerialization`) keeps
-/// `true` apart from `1`, so a label written as a boolean is reported instead of read as 1.
-public enum JSONValue: Equatable, Sendable, Decodable {
+/// A parsed JSON value, keeping `true` apart from `1` so a label written as a boolean is reported
+/// instead of read as 1.
+public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case integer(Int)
@@ -11,16 +11,53 @@ public enum JSONValue: Equatable, Sendable, Decodable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null; return }
-        if let b = try? c.decode(Bool.self) { self = .bool(b); return }
-        if let i = try? c.decode(Int.self) { self = .integer(i); return }
-        if let d = try? c.decode(Double.self) { self = .number(d); return }
-        if let s = try? c.decode(String.self) { self = .string(s); return }
-        if let a = try? c.decode([JSONValue].self) { self = .array(a); return }
-        if let o = try? c.decode([String: JSONValue].self) { self = .object(o); return }
-        throw DecodingError.dataCorruptedError(in: c, debugDescription: "unsupported JSON value")
+    /// Parses one JSON text (`JSONSerialization`, about four times faster here than
+    /// `JSONDecoder` into an enum; it also bounds nesting depth). Nil when it is not JSON.
+    public init?(parsing data: Data) {
+        guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
+              let value = JSONValue(foundation: object) else { return nil }
+        self = value
+    }
+
+    /// Converts what `JSONSerialization` returns. Booleans arrive as `NSNumber`s too; their
+    /// Objective-C type code ("c") tells them apart from integers ("q", "i") and doubles ("d").
+    init?(foundation object: Any) {
+        switch object {
+        case is NSNull:
+            self = .null
+        case let s as String:
+            self = .string(s)
+        case let n as NSNumber:
+            let code = String(cString: n.objCType)
+            if code == "c" || code == "B" {
+                self = .bool(n.boolValue)
+            } else if code == "d" || code == "f" {
+                self = .number(n.doubleValue)
+            } else if code == "Q" {
+                // Unsigned: only integers above Int64.max are stored this way.
+                if let i = Int(exactly: n.uint64Value) { self = .integer(i) } else { self = .number(n.doubleValue) }
+            } else {
+                self = .integer(n.intValue)
+            }
+        case let a as [Any]:
+            var items: [JSONValue] = []
+            items.reserveCapacity(a.count)
+            for element in a {
+                guard let v = JSONValue(foundation: element) else { return nil }
+                items.append(v)
+            }
+            self = .array(items)
+        case let o as [String: Any]:
+            var fields: [String: JSONValue] = [:]
+            fields.reserveCapacity(o.count)
+            for (k, element) in o {
+                guard let v = JSONValue(foundation: element) else { return nil }
+                fields[k] = v
+            }
+            self = .object(fields)
+        default:
+            return nil
+        }
     }
 
     /// The JSON type's name, for error messages ("expected a string, found an array").
@@ -109,12 +146,8 @@ public enum JSONLinesFile {
     /// JSON or not a JSON object.
     public static func read(_ url: URL) throws -> [JSONRecord] {
         let lines = try TextLines.read(url)
-        let decoder = JSONDecoder()
         return try lines.map { line in
-            let value: JSONValue
-            do {
-                value = try decoder.decode(JSONValue.self, from: Data(line.text.utf8))
-            } catch {
+            guard let value = JSONValue(parsing: Data(line.text.utf8)) else {
                 throw DataError(url, line: line.number, "not valid JSON")
             }
             guard case .object(let fields) = value else {
