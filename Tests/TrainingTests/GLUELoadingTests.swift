@@ -88,3 +88,42 @@ final class GLUELoadingTests: XCTestCase {
         XCTAssertEqual(GLUETask(rawValue: "mrpc"), .mrpc)
     }
 }
+
+final class DatasetSplitsTests: XCTestCase {
+    func testGLUEFromDistributionOrTaskFolder() throws {
+        let glue = TestPaths.sharedData.appendingPathComponent("glue")
+        let fromRoot = try GLUETask.mrpc.loadSplits(glue)
+        let fromTask = try GLUETask.mrpc.loadSplits(glue.appendingPathComponent("MRPC"))
+        XCTAssertEqual(fromRoot.train?.count, 3_667)
+        XCTAssertEqual(fromTask.validation?.count, 408)
+        XCTAssertNil(fromRoot.test)
+        let vocabulary = try XCTUnwrap(fromRoot.train?.labelVocabulary)
+        XCTAssertEqual(GLUETask.mrpc.positiveClass(in: vocabulary), 1)
+        XCTAssertNil(GLUETask.rte.positiveClass(in: vocabulary))
+        // The all-majority baseline on MRPC dev: 279 / 408 accuracy, F1 2·279 / (2·279 + 129).
+        let references = try XCTUnwrap(fromTask.validation).classIndices(vocabulary)
+        let majority = [Int](repeating: 1, count: references.count)
+        XCTAssertEqual(ClassificationScores.accuracy(predictions: majority, references: references), 279.0 / 408.0)
+        XCTAssertEqual(ClassificationScores.binaryF1(predictions: majority, references: references), 558.0 / 687.0)
+        XCTAssertEqual(ClassificationScores.matthewsCorrelation(predictions: majority, references: references), 0)
+    }
+
+    func testLanguageModellingFolder() throws {
+        let tmp = try TemporaryFolder()
+        try tmp.write("train.jsonl", "{\"prompt\": \"a\", \"completion\": \"b\"}\n")
+        try tmp.write("valid.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"c\"}]}\n")
+        let splits = try LanguageModelingDataset.loadSplits(tmp.url)
+        XCTAssertEqual(splits.train?.examples, [.promptCompletion(prompt: "a", completion: "b")])
+        XCTAssertEqual(splits.validation?.format, .chat(field: "messages"))
+        XCTAssertNil(splits.test)
+    }
+
+    func testClassificationJSONLFolder() throws {
+        let tmp = try TemporaryFolder()
+        try tmp.write("train.jsonl", "{\"sentence\": \"a\", \"label\": 1}\n")
+        try tmp.write("dev.jsonl", "{\"sentence\": \"b\", \"label\": 0}\n")
+        let splits = try ClassificationDataset.loadSplits(tmp.url, format: .jsonl(ClassificationJSONFormat(textField: "sentence")))
+        XCTAssertEqual(splits.train?.examples.first?.label, "1")
+        XCTAssertEqual(splits.validation?.examples.first?.text, "b")
+    }
+}
