@@ -40,6 +40,7 @@ public struct ShuffleGenerator: RandomNumberGenerator, Equatable, Sendable, Coda
         try c.encode(state)
     }
 
+    /// The next 64 random bits (xoshiro256**).
     public mutating func next() -> UInt64 {
         let result = rotate(state[1] &* 5, 7) &* 9
         let t = state[1] << 17

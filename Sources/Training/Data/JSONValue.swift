@@ -86,6 +86,7 @@ public struct JSONRecord: Sendable {
         self.fields = fields
     }
 
+    /// Whether the record has a field named `key` (of any type, null included).
     public func has(_ key: String) -> Bool { fields[key] != nil }
 
     /// The string field `key`; throws when it is missing or not a string.
@@ -130,6 +131,7 @@ public struct JSONRecord: Sendable {
         }
     }
 
+    /// An error about this record, naming its file and line.
     public func error(_ problem: String) -> DataError {
         DataError(path: path, line: line, problem)
     }

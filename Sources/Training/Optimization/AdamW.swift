@@ -63,7 +63,7 @@ public final class AdamW {
                     if applyDecay { p[j] *= keep }
                     let grad = g[j]
                     m[j] += lerpWeight * (grad - m[j])
-                    v[j] = v[j] * beta2f + oneMinusBeta2 * (grad * grad)
+                    v[j] = v[j] * beta2f + oneMinusBeta2 * grad * grad
                     let denominator = v[j].squareRoot() / correction2 + eps
                     p[j] += stepSize * (m[j] / denominator)
                 }
