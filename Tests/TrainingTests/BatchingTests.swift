@@ -80,7 +80,7 @@ final class BatchCollatorTests: XCTestCase {
         XCTAssertEqual(batch.targetCount, 2)
     }
 
-    func testTruncationCountsAndDrops() {
+    func testTruncationCountsAndDrops() throws {
         let examples = [
             TokenizedExample(tokens: [1, 2, 3]),                       // fits
             TokenizedExample(tokens: Array(0..<10)),                   // cut by 6
@@ -89,7 +89,7 @@ final class BatchCollatorTests: XCTestCase {
             TokenizedExample(tokens: Array(0..<7), label: 2),          // classification: cut, kept
             TokenizedExample(tokens: []),                              // empty: dropped
         ]
-        let (kept, sources, report) = SequenceTruncation(maxLength: 4).apply(examples)
+        let (kept, sources, report) = try SequenceTruncation(maxLength: 4).apply(examples)
         XCTAssertEqual(sources, [0, 1, 3, 4])
         XCTAssertEqual(kept.map(\.tokens), [[1, 2, 3], [0, 1, 2, 3], [1, 2, 3, 4], [0, 1, 2, 3]])
         XCTAssertEqual(kept[2].targetMask, [false, false, false, true])
@@ -217,7 +217,7 @@ final class BatchSamplerTests: XCTestCase {
             seen += batch.exampleIndices
         }
         XCTAssertEqual(seen.sorted(), Array(0..<10))
-        let eval = BatchLoader.evaluationBatches(examples, batchSize: 4, padTokenID: 0)
+        let eval = try BatchLoader.evaluationBatches(examples, batchSize: 4, padTokenID: 0)
         XCTAssertEqual(eval.flatMap(\.exampleIndices).sorted(), Array(0..<10))
         XCTAssertEqual(eval.map(\.sequenceLength), [4, 2, 1])
         XCTAssertEqual(eval.map(\.exampleIndices), [[3, 7, 2, 6], [1, 5, 9, 0], [4, 8]])

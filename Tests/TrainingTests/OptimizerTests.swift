@@ -24,10 +24,10 @@ final class OptimizerTests: XCTestCase {
                                    gradient: Tensor(zeros: run.shapes[name]!),
                                    weightDecay: run.weight_decay[name]!)
             }
-            let optimizer = AdamW(parameters: parameters, beta1: run.beta1, beta2: run.beta2,
+            let optimizer = try AdamW(parameters: parameters, beta1: run.beta1, beta2: run.beta2,
                                   epsilon: run.epsilon)
             let decay = try XCTUnwrap(LearningRateSchedule.Decay(rawValue: run.schedule))
-            let schedule = LearningRateSchedule(peak: run.learning_rate, decay: decay,
+            let schedule = try LearningRateSchedule(peak: run.learning_rate, decay: decay,
                                                 warmupRatio: run.warmup_ratio, totalSteps: run.total_steps)
             XCTAssertEqual(schedule.warmupSteps, run.warmup_steps, run.name)
             for (k, step) in run.steps.enumerated() {
@@ -59,11 +59,11 @@ final class OptimizerTests: XCTestCase {
     func testSchedulesMatchTransformers() throws {
         let fixture = try ScheduleFixture.load()
         for table in fixture.tables {
-            XCTAssertEqual(LearningRateSchedule.warmupSteps(ratio: table.warmup_ratio, totalSteps: table.total_steps),
+            XCTAssertEqual(try LearningRateSchedule.warmupSteps(ratio: table.warmup_ratio, totalSteps: table.total_steps),
                            table.warmup_steps, "total \(table.total_steps) ratio \(table.warmup_ratio)")
             for (decay, expected) in [(LearningRateSchedule.Decay.cosine, table.cosine),
                                       (.linear, table.linear), (.constant, table.constant)] {
-                let s = LearningRateSchedule(peak: 2e-4, decay: decay, warmupSteps: table.warmup_steps,
+                let s = try LearningRateSchedule(peak: 2e-4, decay: decay, warmupSteps: table.warmup_steps,
                                              totalSteps: table.total_steps)
                 for (step, m) in expected.enumerated() {
                     XCTAssertEqual(s.multiplier(atStep: step), m, accuracy: 1e-15,
@@ -72,7 +72,7 @@ final class OptimizerTests: XCTestCase {
             }
         }
         // Hand-checked points: 100 steps, 6 warm-up; step 3 is halfway up, cosine halfway down at 53.
-        let s = LearningRateSchedule(peak: 1, decay: .cosine, warmupRatio: 0.06, totalSteps: 100)
+        let s = try LearningRateSchedule(peak: 1, decay: .cosine, warmupRatio: 0.06, totalSteps: 100)
         XCTAssertEqual(s.warmupSteps, 6)
         XCTAssertEqual(s.multiplier(atStep: 0), 0)
         XCTAssertEqual(s.multiplier(atStep: 3), 0.5)
@@ -95,6 +95,28 @@ final class OptimizerTests: XCTestCase {
         let bad = Tensor(shape: [2], values: [1, .nan])
         XCTAssertTrue(GradientClipping.clip([bad], maxNorm: 1).isNaN)
         XCTAssertEqual(bad.array[0], 1, "non-finite norm leaves the gradients for the caller to skip")
+        // maxNorm 0 turns clipping off (Transformers' max_grad_norm = 0) but still measures.
+        let c = Tensor(shape: [2], values: [30, 40])
+        XCTAssertEqual(GradientClipping.clip([c], maxNorm: 0), 50)
+        XCTAssertEqual(c.array, [30, 40])
+    }
+
+    func testUnusableSettingsAreErrors() throws {
+        let p = TrainableParameter(name: "w", value: Tensor(zeros: [2]), gradient: Tensor(zeros: [2]))
+        XCTAssertThrowsError(try AdamW(parameters: [p], beta1: 1)) { XCTAssertEqual("\($0)", "Adam beta1: 1.0 is not in [0.0, 1.0)") }
+        XCTAssertThrowsError(try AdamW(parameters: [p], beta2: -0.1))
+        XCTAssertThrowsError(try AdamW(parameters: [p], weightDecay: .nan))
+        XCTAssertThrowsError(try AdamW(parameters: [TrainableParameter(name: "w", value: p.value, gradient: p.gradient, weightDecay: -1)]))
+        XCTAssertThrowsError(try LearningRateSchedule(peak: 1e-4, decay: .cosine, warmupRatio: 1.5, totalSteps: 10)) {
+            XCTAssertEqual("\($0)", "warm-up ratio: 1.5 is not in [0.0, 1.0]")
+        }
+        XCTAssertThrowsError(try LearningRateSchedule(peak: -1, decay: .linear, warmupSteps: 0, totalSteps: 10))
+        XCTAssertThrowsError(try LearningRateSchedule(peak: 1, decay: .linear, warmupSteps: -1, totalSteps: 10))
+        XCTAssertThrowsError(try SequenceTruncation(maxLength: 0))
+        XCTAssertThrowsError(try BatchSampler(lengths: [1, 2], batchSize: 0, seed: 1)) {
+            XCTAssertEqual("\($0)", "batch size: 0 is less than 1")
+        }
+        XCTAssertThrowsError(try BatchLoader.evaluationBatches([TokenizedExample(tokens: [1])], batchSize: 0, padTokenID: 0))
     }
 
     func testStateRestoreResumesBitForBit() throws {
@@ -110,7 +132,7 @@ final class OptimizerTests: XCTestCase {
             }
         }
         let reference = makeParameters()
-        let full = AdamW(parameters: reference)
+        let full = try AdamW(parameters: reference)
         var saved: AdamWState?
         var savedValues: [[Float]] = []
         for step in 0..<12 {
@@ -120,7 +142,7 @@ final class OptimizerTests: XCTestCase {
         }
         let resumed = makeParameters()
         for (p, values) in zip(resumed, savedValues) { p.value.copy(from: Tensor(shape: p.value.shape, values: values)) }
-        let optimizer = AdamW(parameters: resumed.reversed())
+        let optimizer = try AdamW(parameters: resumed.reversed())
         var state = try XCTUnwrap(saved)
         // Order of entries in the saved state does not matter; names do.
         state.names.reverse(); state.firstMoments.reverse(); state.secondMoments.reverse()
@@ -137,7 +159,7 @@ final class OptimizerTests: XCTestCase {
 
     func testRestoreRejectsMismatchedState() throws {
         let p = TrainableParameter(name: "w", value: Tensor(zeros: [2, 2]), gradient: Tensor(zeros: [2, 2]))
-        let optimizer = AdamW(parameters: [p])
+        let optimizer = try AdamW(parameters: [p])
         let good = optimizer.state()
         var renamed = good; renamed.names = ["v"]
         XCTAssertThrowsError(try optimizer.restore(renamed)) { XCTAssertTrue("\($0)".contains("\"v\""), "\($0)") }

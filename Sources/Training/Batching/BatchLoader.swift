@@ -29,8 +29,8 @@ public struct BatchLoader: Sendable {
     /// One pass over `examples` for evaluation: longest first (least padding), every example
     /// exactly once; `Batch.exampleIndices` maps results back to dataset order.
     public static func evaluationBatches(_ examples: [TokenizedExample], batchSize: Int,
-                                         padTokenID: Int) -> [Batch] {
-        precondition(batchSize > 0, "batch size must be positive")
+                                         padTokenID: Int) throws -> [Batch] {
+        try TrainingSettingError.check("batch size", batchSize, atLeast: 1)
         var unused = ShuffleGenerator(seed: 0)
         let collator = BatchCollator(padTokenID: padTokenID)
         return BatchOrdering.longestFirst

@@ -26,10 +26,10 @@ public struct BatchSampler: Sendable {
     private var nextGenerator: ShuffleGenerator
 
     /// A sampler over examples of the given token `lengths`. Throws when not even one batch can be
-    /// formed (no examples, or fewer than `batchSize` with `dropLast`).
+    /// formed (no examples, or fewer than `batchSize` with `dropLast`) or the batch size is below 1.
     public init(lengths: [Int], batchSize: Int, ordering: BatchOrdering = .lengthGrouped,
                 dropLast: Bool = false, seed: UInt64) throws {
-        precondition(batchSize > 0, "batch size must be positive")
+        try TrainingSettingError.check("batch size", batchSize, atLeast: 1)
         guard !lengths.isEmpty, !dropLast || lengths.count >= batchSize else {
             throw BatchingError("\(lengths.count) examples do not make one batch of \(batchSize)\(dropLast ? " (incomplete batches are dropped)" : "")")
         }

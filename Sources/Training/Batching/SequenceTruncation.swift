@@ -18,8 +18,9 @@ public struct TruncationReport: Equatable, Sendable {
 public struct SequenceTruncation: Sendable {
     public let maxLength: Int
 
-    public init(maxLength: Int) {
-        precondition(maxLength > 0, "maximum sequence length must be positive")
+    /// Throws for a maximum length below 1.
+    public init(maxLength: Int) throws {
+        try TrainingSettingError.check("maximum sequence length", maxLength, atLeast: 1)
         self.maxLength = maxLength
     }
 

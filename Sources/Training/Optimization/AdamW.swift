@@ -24,10 +24,16 @@ public final class AdamW {
     private let firstMoments: [Tensor]
     private let secondMoments: [Tensor]
 
+    /// An optimizer over `parameters` (torch's defaults). Throws for betas outside [0, 1) or a
+    /// negative epsilon or weight decay (the parameters' own included).
     public init(parameters: [TrainableParameter], beta1: Double = 0.9, beta2: Double = 0.999,
-                epsilon: Double = 1e-8, weightDecay: Double = 0.01) {
-        precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "AdamW betas must be in [0, 1)")
-        precondition(epsilon >= 0 && weightDecay >= 0, "AdamW epsilon and weight decay must be ≥ 0")
+                epsilon: Double = 1e-8, weightDecay: Double = 0.01) throws {
+        try TrainingSettingError.check("Adam beta1", beta1, in: 0..<1)
+        try TrainingSettingError.check("Adam beta2", beta2, in: 0..<1)
+        try TrainingSettingError.check("Adam epsilon", epsilon, in: 0...1)
+        for decay in [weightDecay] + parameters.compactMap(\.weightDecay) {
+            try TrainingSettingError.check("weight decay", decay, in: 0...Double.greatestFiniteMagnitude)
+        }
         precondition(Set(parameters.map(\.name)).count == parameters.count, "AdamW parameter names must be unique")
         self.parameters = parameters
         self.beta1 = beta1

@@ -29,13 +29,14 @@ public enum GradientClipping {
     /// they had before: when `norm > maxNorm` each is multiplied by `maxNorm / (norm + 1e-6)`
     /// (torch multiplies by that factor clamped to 1).
     ///
-    /// A non-finite norm (an overflowed or NaN gradient) is returned without touching the
-    /// gradients, so the caller can skip the step instead of writing NaN into the weights.
+    /// A `maxNorm` of 0 (or less, or infinite) turns clipping off, as the Transformers Trainer
+    /// treats `max_grad_norm = 0`; the norm is still returned for the log. A non-finite norm (an
+    /// overflowed or NaN gradient) is returned without touching the gradients, so the caller can
+    /// skip the step instead of writing NaN into the weights.
     @discardableResult
     public static func clip(_ gradients: [Tensor], maxNorm: Double) -> Double {
-        precondition(maxNorm > 0, "maximum gradient norm must be positive")
         let norm = globalNorm(gradients)
-        guard norm.isFinite else { return norm }
+        guard norm.isFinite, maxNorm > 0, maxNorm.isFinite else { return norm }
         let coefficient = maxNorm / (norm + 1e-6)
         guard coefficient < 1 else { return norm }
         let scale = Float(coefficient)

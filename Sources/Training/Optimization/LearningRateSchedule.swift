@@ -21,8 +21,11 @@ public struct LearningRateSchedule: Equatable, Sendable, Codable {
     public let warmupSteps: Int
     public let totalSteps: Int
 
-    public init(peak: Double, decay: Decay, warmupSteps: Int, totalSteps: Int) {
-        precondition(warmupSteps >= 0 && totalSteps >= 0, "step counts must be ≥ 0")
+    /// Throws for a negative or non-finite peak or a negative step count.
+    public init(peak: Double, decay: Decay, warmupSteps: Int, totalSteps: Int) throws {
+        try TrainingSettingError.check("learning rate", peak, in: 0...Double.greatestFiniteMagnitude)
+        try TrainingSettingError.check("warm-up steps", warmupSteps, atLeast: 0)
+        try TrainingSettingError.check("total steps", totalSteps, atLeast: 0)
         self.peak = peak
         self.decay = decay
         self.warmupSteps = warmupSteps
@@ -30,16 +33,19 @@ public struct LearningRateSchedule: Equatable, Sendable, Codable {
     }
 
     /// A schedule whose warm-up lasts `ceil(warmupRatio · totalSteps)` steps, as
-    /// `TrainingArguments.get_warmup_steps` derives it from a ratio.
-    public init(peak: Double, decay: Decay, warmupRatio: Double, totalSteps: Int) {
-        self.init(peak: peak, decay: decay,
-                  warmupSteps: LearningRateSchedule.warmupSteps(ratio: warmupRatio, totalSteps: totalSteps),
-                  totalSteps: totalSteps)
+    /// `TrainingArguments.get_warmup_steps` derives it from a ratio. Throws for a ratio outside
+    /// [0, 1] and the cases the step-count initializer rejects.
+    public init(peak: Double, decay: Decay, warmupRatio: Double, totalSteps: Int) throws {
+        try self.init(peak: peak, decay: decay,
+                      warmupSteps: LearningRateSchedule.warmupSteps(ratio: warmupRatio, totalSteps: totalSteps),
+                      totalSteps: totalSteps)
     }
 
-    /// `ceil(totalSteps · ratio)`, in Double as Python computes it.
-    public static func warmupSteps(ratio: Double, totalSteps: Int) -> Int {
-        precondition(ratio >= 0 && ratio <= 1, "warm-up ratio must be in [0, 1]")
+    /// `ceil(totalSteps · ratio)`, in Double as Python computes it. Throws for a ratio outside
+    /// [0, 1] or a negative step count.
+    public static func warmupSteps(ratio: Double, totalSteps: Int) throws -> Int {
+        try TrainingSettingError.check("warm-up ratio", ratio, in: 0...1)
+        try TrainingSettingError.check("total steps", totalSteps, atLeast: 0)
         return Int((Double(totalSteps) * ratio).rounded(.up))
     }
 
