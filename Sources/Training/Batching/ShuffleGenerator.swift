@@ -3,7 +3,9 @@
 ///
 /// Everything here is specified bit for bit (the standard library's `shuffle(using:)` is not
 /// promised to stay the same across releases), and the whole state is four integers, saved in a
-/// checkpoint so a resumed run sees the very same batches.
+/// checkpoint so a resumed run sees the very same batches. For a given seed it produces the same
+/// numbers, bounded integers and shuffles as Tensor's `SeededGenerator` (same algorithms), whose
+/// state is not exposed for saving.
 public struct ShuffleGenerator: RandomNumberGenerator, Equatable, Sendable, Codable {
     /// The generator's complete state.
     public private(set) var state: [UInt64]
