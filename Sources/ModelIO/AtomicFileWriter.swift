@@ -21,7 +21,7 @@ public struct AtomicFileWriter {
             handle = try FileHandle(forWritingTo: temporary)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw ModelIOError(destination, "cannot open \(temporary.path) for writing: \(error.localizedDescription)")
+            throw ModelIOError(destination, "cannot open \(temporary.path) for writing: \(AtomicFileWriter.reason(error))")
         }
     }
 
@@ -32,7 +32,7 @@ public struct AtomicFileWriter {
             try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base),
                                               count: bytes.count, deallocator: .none))
         } catch {
-            throw ModelIOError(destination, "write failed: \(error.localizedDescription)")
+            throw ModelIOError(destination, "write failed: \(AtomicFileWriter.reason(error))")
         }
     }
 
@@ -48,13 +48,24 @@ public struct AtomicFileWriter {
             try handle.close()
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw ModelIOError(destination, "cannot flush: \(error.localizedDescription)")
+            throw ModelIOError(destination, "cannot flush: \(AtomicFileWriter.reason(error))")
         }
         guard rename(temporary.path, destination.path) == 0 else {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(at: temporary)
             throw ModelIOError(destination, "cannot move the finished file into place: \(reason)")
         }
+    }
+
+    /// The system's reason for a failed file operation ("No space left on device"): Foundation
+    /// wraps it in a generic Cocoa error whose own text says nothing useful.
+    static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let posix = ns.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(posix.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        return ns.localizedDescription
     }
 
     /// Closes and deletes the temporary file, leaving the destination untouched.

@@ -25,48 +25,67 @@ extension Elementwise {
     /// `vector[c] = Σ_r matrix[r, c]` (or `+=` that sum when `accumulate` is true): the sum over
     /// the rows of a tensor seen as a matrix, i.e. the gradient of a bias added to each row.
     ///
-    /// Columns are split over the cores in blocks of 16; rows are summed in order in fp32 over
-    /// groups of 256 and the group sums in fp64, so the result does not depend on the number of
-    /// threads and stays accurate over many rows.
+    /// The rows are cut into fixed blocks of 256, summed in fp32 (four rows per pass) into one
+    /// partial vector per block, blocks spread over the cores; the partials are then added in
+    /// block order in fp64. Each thread streams through contiguous rows, the result does not
+    /// depend on the number of threads, and it stays accurate over many rows.
     public static func sumRows(_ matrix: Tensor, into vector: Tensor, accumulate: Bool = false) {
         let rows = matrix.rows, columns = matrix.columns
         precondition(vector.count == columns,
                      "sumRows: vector of \(vector.count) values for rows of \(columns)")
         let m = matrix.pointer, v = vector.pointer
-        let blocks = (columns + laneCount - 1) / laneCount
-        let minBlocks = max(1, LaneKernels.minimumChunk / max(1, rows * laneCount))
+        let blockRows = 256
+        let blocks = (rows + blockRows - 1) / blockRows
+        let partials = UnsafeMutablePointer<Float>.allocate(capacity: max(1, blocks * columns))
+        defer { partials.deallocate() }
+        partials.initialize(repeating: 0, count: max(1, blocks * columns))
+        let minBlocks = max(1, LaneKernels.minimumChunk / max(1, blockRows * columns))
         Parallel.forEachChunk(blocks, minChunk: minBlocks) { blockRange in
-            let lo = blockRange.lowerBound * laneCount
-            let hi = min(columns, blockRange.upperBound * laneCount)
-            let width = hi - lo
-            let partial = UnsafeMutablePointer<Float>.allocate(capacity: width)
-            let total = UnsafeMutablePointer<Double>.allocate(capacity: width)
-            defer { partial.deallocate(); total.deallocate() }
-            total.initialize(repeating: 0, count: width)
-            partial.initialize(repeating: 0, count: width)
-            let group = 256
-            var r0 = 0
-            while r0 < rows {
-                let r1 = min(rows, r0 + group)
-                partial.update(repeating: 0, count: width)
-                for r in r0..<r1 {
-                    let row = m + r * columns + lo
-                    var c = 0
-                    while c + laneCount <= width {
-                        storeLanes(loadLanes(partial, c) + loadLanes(row, c), partial, c)
-                        c += laneCount
-                    }
-                    while c < width {
-                        partial[c] += row[c]
-                        c += 1
-                    }
-                }
-                for c in 0..<width { total[c] += Double(partial[c]) }
-                r0 = r1
+            for block in blockRange {
+                sumRows(m + block * blockRows * columns, rows: min(blockRows, rows - block * blockRows),
+                        columns: columns, into: partials + block * columns)
             }
-            for c in 0..<width {
-                v[lo + c] = accumulate ? Float(Double(v[lo + c]) + total[c]) : Float(total[c])
+        }
+        for c in 0..<columns {
+            var total = accumulate ? Double(v[c]) : 0
+            for block in 0..<blocks { total += Double(partials[block * columns + c]) }
+            v[c] = Float(total)
+        }
+    }
+
+    /// `partial[c] += Σ_r rows[r, c]` for a few rows, in fp32.
+    @inline(__always)
+    private static func sumRows(_ m: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
+                                into partial: UnsafeMutablePointer<Float>) {
+        var r = 0
+        // Four rows per pass over the partial sums: a quarter of the loads and stores of the
+        // partials, which otherwise bound the loop.
+        while r + 4 <= rows {
+            let a = m + r * columns, b = a + columns, c2 = b + columns, d = c2 + columns
+            var c = 0
+            while c + laneCount <= columns {
+                let four = (loadLanes(a, c) + loadLanes(b, c)) + (loadLanes(c2, c) + loadLanes(d, c))
+                storeLanes(loadLanes(partial, c) + four, partial, c)
+                c += laneCount
             }
+            while c < columns {
+                partial[c] += (a[c] + b[c]) + (c2[c] + d[c])
+                c += 1
+            }
+            r += 4
+        }
+        while r < rows {
+            let row = m + r * columns
+            var c = 0
+            while c + laneCount <= columns {
+                storeLanes(loadLanes(partial, c) + loadLanes(row, c), partial, c)
+                c += laneCount
+            }
+            while c < columns {
+                partial[c] += row[c]
+                c += 1
+            }
+            r += 1
         }
     }
 }

@@ -37,8 +37,8 @@ public enum Reductions {
                     var acc = SIMD16<Float>()
                     var i = lo
                     while i + laneCount <= hi {
-                        let v = loadLanes(p, i)
-                        acc = pointwiseMax(acc, pointwiseMax(v, -v))
+                        let magnitude = absoluteLanes(loadLanes(p, i))
+                        acc.replace(with: magnitude, where: magnitude .> acc)
                         i += laneCount
                     }
                     var m = acc.max()
@@ -122,6 +122,12 @@ public enum Reductions {
         }
         return total
     }
+}
+
+/// |v| lane by lane, by clearing the sign bits.
+@inline(__always)
+func absoluteLanes(_ v: SIMD16<Float>) -> SIMD16<Float> {
+    unsafeBitCast(unsafeBitCast(v, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
 }
 
 /// One term of a blocked sum, 16 lanes or one element at a time.

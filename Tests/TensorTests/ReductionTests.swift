@@ -19,6 +19,17 @@ final class ReductionTests: XCTestCase {
         }
     }
 
+    func testMaxAbsFindsNegativeExtremesInVectorPartAndTail() {
+        for n in [16, 17, 40_001] {
+            for position in Set([0, n / 2, n - 1]) {
+                let x = randomTensor([n], seed: 54)
+                x.pointer[position] = -7.5
+                XCTAssertEqual(Reductions.maxAbs(x), 7.5, "n=\(n) at \(position)")
+            }
+        }
+        XCTAssertEqual(Reductions.maxAbs(Tensor(zeros: [0])), 0)
+    }
+
     func testLargeSumStaysAccurate() {
         // 2²⁴ + 1 ones: a plain fp32 running sum stops at 2²⁴ = 16,777,216.
         let n = (1 << 24) + 1

@@ -1,0 +1,38 @@
+/// One example after tokenisation: token ids and what the loss is computed on.
+///
+/// For language modelling, `targetMask` marks the tokens whose prediction is trained (the
+/// completion of a prompt/completion pair, the assistant turns of a chat); `nil` means every
+/// token. For sequence classification, `label` is the class index and there is no target mask.
+public struct TokenizedExample: Equatable, Sendable {
+    public var tokens: [Int]
+    public var targetMask: [Bool]?
+    public var label: Int?
+
+    /// A language-modelling example; `targetMask` (one flag per token) defaults to all tokens.
+    public init(tokens: [Int], targetMask: [Bool]? = nil) {
+        precondition(targetMask == nil || targetMask?.count == tokens.count,
+                     "target mask needs one flag per token")
+        self.tokens = tokens
+        self.targetMask = targetMask
+        self.label = nil
+    }
+
+    /// A classification example of class `label`.
+    public init(tokens: [Int], label: Int) {
+        self.tokens = tokens
+        self.targetMask = nil
+        self.label = label
+    }
+
+    /// A prompt/completion pair: the loss covers only the completion's tokens.
+    public init(prompt: [Int], completion: [Int]) {
+        self.init(tokens: prompt + completion,
+                  targetMask: Array(repeating: false, count: prompt.count) + Array(repeating: true, count: completion.count))
+    }
+
+    /// How many tokens carry the loss (for language modelling).
+    public var targetCount: Int {
+        if label != nil { return 0 }
+        return targetMask.map { $0.lazy.filter { $0 }.count } ?? tokens.count
+    }
+}
