@@ -21,7 +21,7 @@ public enum AdapterFolder {
             writer.add(name, p.value)
         }
         try writer.write(to: folder.appendingPathComponent(tensorsName))
-        try AtomicFileWriter.write(try manifest.encoded(), to: folder.appendingPathComponent(manifestName))
+        try AtomicFile.write(try manifest.encoded(), to: folder.appendingPathComponent(manifestName))
     }
 
     /// Reads the manifest of the adapter in `folder`.

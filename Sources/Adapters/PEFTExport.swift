@@ -70,6 +70,6 @@ public enum PEFTExport {
             "revision": NSNull(),
         ]
         try writer.write(to: folder.appendingPathComponent(tensorsName))
-        try AtomicFileWriter.writeJSON(config, to: folder.appendingPathComponent(configName))
+        try AtomicFile.writeJSONObject(config, to: folder.appendingPathComponent(configName))
     }
 }
