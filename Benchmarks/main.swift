@@ -1,2 +1,3 @@
 import LoRASB
 print("benchmarks")
+runTokenizerBenchmark()
