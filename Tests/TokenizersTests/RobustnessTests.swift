@@ -114,3 +114,27 @@ final class RobustnessTests: XCTestCase {
         XCTAssertThrowsError(try Tokenizer.load(tokenizerJSON: dir.appendingPathComponent("missing.json")))
     }
 }
+
+final class BatchTests: XCTestCase {
+    func testBatchEqualsOneByOneAndPadsToLongest() throws {
+        let mini = try TokenizerFixtures.miniLM()
+        let texts = Array(try TokenizerFixtures.gsm8kTest().prefix(300))
+        let batch = mini.encodeBatch(texts, padToLongest: true)
+        let longest = texts.map { mini.encode($0).count }.max() ?? 0
+        XCTAssertEqual(batch.count, texts.count)
+        for (i, e) in batch.enumerated() {
+            let single = mini.encode(texts[i])
+            XCTAssertEqual(e.count, longest)
+            XCTAssertEqual(Array(e.ids.prefix(single.count)), single.ids)
+            XCTAssertEqual(e.attentionMask.filter { $0 == 1 }.count, single.count)
+            XCTAssertTrue(e.ids.suffix(longest - single.count).allSatisfy { $0 == 0 })
+        }
+        let smol = try TokenizerFixtures.smolLM2()
+        let pairs = smol.encodeBatch(Array(texts.prefix(10)), pairs: Array(texts.dropFirst(10).prefix(10)), padLength: 1000, padLeft: true)
+        for e in pairs {
+            XCTAssertEqual(e.count, 1000)
+            XCTAssertEqual(e.ids.first, 2)
+            XCTAssertEqual(e.attentionMask.first, 0)
+        }
+    }
+}
