@@ -1,3 +1,4 @@
 import LoRASB
 print("benchmarks")
-runTokenizerBenchmark()
+if CommandLine.arguments.contains("model-open") { runModelOpenBenchmark() }
+if CommandLine.arguments.count == 1 || CommandLine.arguments.contains("tokenizer") { runTokenizerBenchmark() }

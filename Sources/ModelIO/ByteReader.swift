@@ -25,6 +25,22 @@ struct ByteReader {
         return T(littleEndian: value)
     }
 
+    /// Reads `count` consecutive little-endian integers in one pass.
+    mutating func readArray<T: FixedWidthInteger>(_: T.Type, count: Int,
+                                                  _ what: @autoclosure () -> String) throws -> [T] {
+        let size = MemoryLayout<T>.size
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: size)
+        guard count >= 0, !overflow, file.contains(offset: offset, length: bytes) else {
+            throw ModelIOError(file.url, "truncated: \(what()) (\(count) × \(size) bytes at byte \(offset)) run past the end of the file (\(file.count) bytes)")
+        }
+        let start = offset
+        let values = file.data.withUnsafeBytes { raw in
+            (0 ..< count).map { i in T(littleEndian: raw.loadUnaligned(fromByteOffset: start + i * size, as: T.self)) }
+        }
+        offset += bytes
+        return values
+    }
+
     mutating func readFloat(_ what: @autoclosure () -> String) throws -> Float {
         Float(bitPattern: try read(UInt32.self, what()))
     }

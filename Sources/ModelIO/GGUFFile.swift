@@ -46,9 +46,20 @@ public final class GGUFFile: @unchecked Sendable {
     /// Byte offset where the data section starts.
     public let dataOffset: Int
 
-    public init(url: URL) throws {
+    /// Maps and parses the file at `url`.
+    public convenience init(url: URL) throws {
+        try self.init(file: MappedFile(url))
+    }
+
+    /// Parses GGUF bytes already in memory; `url` names them in errors.
+    public convenience init(data: Data, url: URL) throws {
+        try self.init(file: MappedFile(data: data, url: url))
+    }
+
+    init(file: MappedFile) throws {
+        let url = file.url
         self.url = url
-        file = try MappedFile(url)
+        self.file = file
         var reader = ByteReader(file)
         let magic = try reader.read(UInt32.self, "the magic number")
         guard magic == GGUFFile.magic else {
@@ -198,23 +209,55 @@ public final class GGUFFile: @unchecked Sendable {
         case .bool: return .bool(try reader.read(UInt8.self, what) != 0)
         case .string: return .string(try readString(&reader, "string \(what)"))
         case .array:
-            guard depth < maximumArrayNesting else {
-                throw ModelIOError(reader.file.url, "metadata \"\(key)\" nests arrays deeper than \(maximumArrayNesting) levels")
+            return .array(try readArray(&reader, key: key, depth: depth))
+        }
+    }
+
+    /// Reads an array's element type, length and elements. The length is checked against the
+    /// bytes that remain before anything is allocated.
+    private static func readArray(_ reader: inout ByteReader, key: String, depth: Int) throws -> GGUFArray {
+        let url = reader.file.url
+        guard depth < maximumArrayNesting else {
+            throw ModelIOError(url, "metadata \"\(key)\" nests arrays deeper than \(maximumArrayNesting) levels")
+        }
+        let rawElementType = try reader.read(UInt32.self, "the element type of \"\(key)\"")
+        guard let elementType = GGUFValueType(rawValue: rawElementType) else {
+            throw ModelIOError(url, "metadata \"\(key)\" is an array of unknown type \(rawElementType)")
+        }
+        let rawCount = try reader.read(UInt64.self, "the length of \"\(key)\"")
+        guard rawCount <= UInt64(reader.remaining / elementType.minimumEncodedSize) else {
+            throw ModelIOError(url, "metadata \"\(key)\" claims \(rawCount) array elements, more than the \(reader.remaining) remaining bytes can hold")
+        }
+        let count = Int(rawCount)
+        func numbers<T: FixedWidthInteger>(_: T.Type) throws -> [T] {
+            try reader.readArray(T.self, count: count, "the elements of \"\(key)\"")
+        }
+        switch elementType {
+        case .uint8: return .uint8(try numbers(UInt8.self))
+        case .int8: return .int8(try numbers(Int8.self))
+        case .uint16: return .uint16(try numbers(UInt16.self))
+        case .int16: return .int16(try numbers(Int16.self))
+        case .uint32: return .uint32(try numbers(UInt32.self))
+        case .int32: return .int32(try numbers(Int32.self))
+        case .uint64: return .uint64(try numbers(UInt64.self))
+        case .int64: return .int64(try numbers(Int64.self))
+        case .float32: return .float32(try numbers(UInt32.self).map(Float.init(bitPattern:)))
+        case .float64: return .float64(try numbers(UInt64.self).map(Double.init(bitPattern:)))
+        case .bool: return .bool(try numbers(UInt8.self).map { $0 != 0 })
+        case .string:
+            var strings: [String] = []
+            strings.reserveCapacity(count)
+            for i in 0 ..< count {
+                strings.append(try readString(&reader, "element \(i) of \"\(key)\""))
             }
-            let rawElementType = try reader.read(UInt32.self, "the element type of \"\(key)\"")
-            guard let elementType = GGUFValueType(rawValue: rawElementType) else {
-                throw ModelIOError(reader.file.url, "metadata \"\(key)\" is an array of unknown type \(rawElementType)")
+            return .string(strings)
+        case .array:
+            var arrays: [GGUFArray] = []
+            arrays.reserveCapacity(count)
+            for _ in 0 ..< count {
+                arrays.append(try readArray(&reader, key: key, depth: depth + 1))
             }
-            let count = try reader.read(UInt64.self, "the length of \"\(key)\"")
-            guard count <= UInt64(reader.remaining / elementType.minimumEncodedSize) else {
-                throw ModelIOError(reader.file.url, "metadata \"\(key)\" claims \(count) array elements, more than the \(reader.remaining) remaining bytes can hold")
-            }
-            var elements: [GGUFValue] = []
-            elements.reserveCapacity(Int(count))
-            for _ in 0 ..< Int(count) {
-                elements.append(try readValue(&reader, type: elementType, key: key, depth: depth + 1))
-            }
-            return .array(elementType, elements)
+            return .array(arrays)
         }
     }
 

@@ -17,7 +17,7 @@ public enum GGUFValueType: UInt32, Sendable, CaseIterable {
 }
 
 /// A GGUF metadata value.
-public indirect enum GGUFValue: Equatable, Sendable {
+public enum GGUFValue: Equatable, Sendable {
     case uint8(UInt8), int8(Int8)
     case uint16(UInt16), int16(Int16)
     case uint32(UInt32), int32(Int32)
@@ -25,8 +25,7 @@ public indirect enum GGUFValue: Equatable, Sendable {
     case float32(Float), float64(Double)
     case bool(Bool)
     case string(String)
-    /// An array: its element type (kept for empty arrays) and its elements.
-    case array(GGUFValueType, [GGUFValue])
+    case array(GGUFArray)
 
     public var type: GGUFValueType {
         switch self {
@@ -80,15 +79,119 @@ public indirect enum GGUFValue: Equatable, Sendable {
         return nil
     }
 
-    /// The elements of an array value.
-    public var arrayValue: [GGUFValue]? {
-        if case .array(_, let v) = self { return v }
+    /// The array, for an array value.
+    public var array: GGUFArray? {
+        if case .array(let a) = self { return a }
         return nil
     }
 
+    /// The elements of an array value, each boxed as a `GGUFValue`.
+    public var arrayValue: [GGUFValue]? { array?.values }
+
     /// The elements of an array of strings (such as `tokenizer.ggml.tokens`).
     public var stringArray: [String]? {
-        guard case .array(let t, let v) = self, t == .string else { return nil }
-        return v.compactMap(\.stringValue)
+        if case .array(.string(let v)) = self { return v }
+        return nil
+    }
+
+    /// The elements of an array of integers (such as `tokenizer.ggml.token_type`), when all fit `Int`.
+    public var intArray: [Int]? { array?.intValues }
+
+    /// The elements of an array of numbers (such as `tokenizer.ggml.scores`) as `Float`.
+    public var floatArray: [Float]? { array?.floatValues }
+}
+
+/// A GGUF metadata array, stored by element type so that large arrays (vocabularies, scores)
+/// take no more memory than their bytes in the file.
+public enum GGUFArray: Equatable, Sendable {
+    case uint8([UInt8]), int8([Int8])
+    case uint16([UInt16]), int16([Int16])
+    case uint32([UInt32]), int32([Int32])
+    case uint64([UInt64]), int64([Int64])
+    case float32([Float]), float64([Double])
+    case bool([Bool])
+    case string([String])
+    /// An array of arrays (each inner array has its own element type).
+    case array([GGUFArray])
+
+    public var elementType: GGUFValueType {
+        switch self {
+        case .uint8: return .uint8
+        case .int8: return .int8
+        case .uint16: return .uint16
+        case .int16: return .int16
+        case .uint32: return .uint32
+        case .int32: return .int32
+        case .uint64: return .uint64
+        case .int64: return .int64
+        case .float32: return .float32
+        case .float64: return .float64
+        case .bool: return .bool
+        case .string: return .string
+        case .array: return .array
+        }
+    }
+
+    public var count: Int {
+        switch self {
+        case .uint8(let a): return a.count
+        case .int8(let a): return a.count
+        case .uint16(let a): return a.count
+        case .int16(let a): return a.count
+        case .uint32(let a): return a.count
+        case .int32(let a): return a.count
+        case .uint64(let a): return a.count
+        case .int64(let a): return a.count
+        case .float32(let a): return a.count
+        case .float64(let a): return a.count
+        case .bool(let a): return a.count
+        case .string(let a): return a.count
+        case .array(let a): return a.count
+        }
+    }
+
+    /// Every element boxed as a `GGUFValue`.
+    public var values: [GGUFValue] {
+        switch self {
+        case .uint8(let a): return a.map { .uint8($0) }
+        case .int8(let a): return a.map { .int8($0) }
+        case .uint16(let a): return a.map { .uint16($0) }
+        case .int16(let a): return a.map { .int16($0) }
+        case .uint32(let a): return a.map { .uint32($0) }
+        case .int32(let a): return a.map { .int32($0) }
+        case .uint64(let a): return a.map { .uint64($0) }
+        case .int64(let a): return a.map { .int64($0) }
+        case .float32(let a): return a.map { .float32($0) }
+        case .float64(let a): return a.map { .float64($0) }
+        case .bool(let a): return a.map { .bool($0) }
+        case .string(let a): return a.map { .string($0) }
+        case .array(let a): return a.map { .array($0) }
+        }
+    }
+
+    /// Integer elements as `Int`; nil for non-integer arrays or values that do not fit.
+    public var intValues: [Int]? {
+        switch self {
+        case .uint8(let a): return a.map(Int.init)
+        case .int8(let a): return a.map(Int.init)
+        case .uint16(let a): return a.map(Int.init)
+        case .int16(let a): return a.map(Int.init)
+        case .uint32(let a): return a.map(Int.init)
+        case .int32(let a): return a.map(Int.init)
+        case .uint64(let a):
+            let converted = a.compactMap { Int(exactly: $0) }
+            return converted.count == a.count ? converted : nil
+        case .int64(let a): return a.map(Int.init)
+        default: return nil
+        }
+    }
+
+    /// Numeric elements as `Float`; nil for strings, booleans and nested arrays.
+    public var floatValues: [Float]? {
+        switch self {
+        case .float32(let a): return a
+        case .float64(let a): return a.map(Float.init)
+        default: return intValues?.map(Float.init)
+        }
     }
 }

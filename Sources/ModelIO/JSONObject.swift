@@ -127,7 +127,7 @@ public struct JSONObject: @unchecked Sendable {
         return v
     }
 
-    // MARK: value helpers
+    // MARK: value conversion
 
     static func isBoolean(_ n: NSNumber) -> Bool {
         // JSONSerialization hands booleans back as NSNumber too; their type code is "c".

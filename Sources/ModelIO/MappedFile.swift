@@ -1,6 +1,6 @@
 import Foundation
 
-/// A read-only file mapped into memory, with bounds-checked access.
+/// A read-only file mapped into memory (or bytes already in memory), with bounds-checked access.
 ///
 /// Mapping (`.alwaysMapped`) costs nothing up front: pages are read when touched. A mapped
 /// file that shrinks under us would fault on access, so every read goes through a range check
@@ -17,11 +17,23 @@ public final class MappedFile: @unchecked Sendable {
             throw ModelIOError(url, "no such file")
         }
         guard !isDirectory.boolValue else { throw ModelIOError(url, "is a folder, expected a file") }
+        // Devices and pipes have no size to check offsets against (and may never end).
+        // (Symbolic links, as in the Hugging Face cache's snapshots, are followed.)
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)
+        guard attributes?[.type] as? FileAttributeType == .typeRegular else {
+            throw ModelIOError(url, "is not a regular file")
+        }
         do {
             data = try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
             throw ModelIOError(url, "cannot read: \(error.localizedDescription)")
         }
+    }
+
+    /// Bytes already in memory, named `url` in errors.
+    public init(data: Data, url: URL) {
+        self.url = url
+        self.data = data
     }
 
     /// The file size in bytes.

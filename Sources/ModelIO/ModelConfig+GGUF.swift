@@ -49,7 +49,7 @@ extension ModelConfig {
             headDimension = hidden / heads
         }
         let vocabulary: Int
-        if let tokens = gguf.metadata["tokenizer.ggml.tokens"]?.arrayValue {
+        if let tokens = gguf.metadata["tokenizer.ggml.tokens"]?.array {
             vocabulary = tokens.count
         } else {
             vocabulary = try required("vocab_size")

@@ -37,10 +37,20 @@ public final class SafeTensorsFile: @unchecked Sendable {
     /// Byte offset where tensor data starts (8 + header length).
     public let dataStart: Int
 
-    /// Maps and validates `url`.
-    public init(url: URL) throws {
+    /// Maps and parses the file at `url`.
+    public convenience init(url: URL) throws {
+        try self.init(file: MappedFile(url))
+    }
+
+    /// Parses safetensors bytes already in memory; `url` names them in errors.
+    public convenience init(data: Data, url: URL) throws {
+        try self.init(file: MappedFile(data: data, url: url))
+    }
+
+    init(file: MappedFile) throws {
+        let url = file.url
         self.url = url
-        file = try MappedFile(url)
+        self.file = file
         var reader = ByteReader(file)
         let declared = try reader.read(UInt64.self, "the header length")
         guard declared <= UInt64(file.count - 8) else {

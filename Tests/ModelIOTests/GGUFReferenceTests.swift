@@ -40,8 +40,9 @@ final class GGUFReferenceTests: XCTestCase {
             guard let ours = gguf.metadata[key] else { XCTFail("missing \(key)"); continue }
             XCTAssertEqual(Int(ours.type.rawValue), try entry.int("type"), key)
             if ours.type == .array {
-                guard case .array(let elementType, let values) = ours else { XCTFail(key); continue }
-                XCTAssertEqual(Int(elementType.rawValue), try entry.int("elementType"), key)
+                guard let array = ours.array else { XCTFail(key); continue }
+                let values = array.values
+                XCTAssertEqual(Int(array.elementType.rawValue), try entry.int("elementType"), key)
                 XCTAssertEqual(values.count, try entry.int("count"), key)
                 let head = entry["head"] as? [Any] ?? []
                 let tail = entry["tail"] as? [Any] ?? []
@@ -54,6 +55,8 @@ final class GGUFReferenceTests: XCTestCase {
         XCTAssertEqual(gguf.metadata["general.architecture"], .string("llama"))
         XCTAssertEqual(gguf.metadata["llama.rope.freq_base"], .float32(100_000))
         XCTAssertEqual(gguf.metadata["tokenizer.ggml.tokens"]?.stringArray?.count, 49152)
+        XCTAssertEqual(gguf.metadata["tokenizer.ggml.token_type"]?.intArray?.count, 49152)
+        XCTAssertEqual(gguf.metadata["tokenizer.ggml.merges"]?.array?.count, 48900)
     }
 
     /// Compares one of our values with a fixture JSON value.
@@ -71,7 +74,8 @@ final class GGUFReferenceTests: XCTestCase {
         case .uint64(let u):
             XCTAssertEqual(u, (reference as? NSNumber)?.uint64Value, key, file: file, line: line)
             XCTAssertEqual("\(u)", (reference as? NSNumber)?.stringValue, key, file: file, line: line)
-        case .array(let elementType, let values):
+        case .array(let array):
+            let elementType = array.elementType, values = array.values
             guard let object = reference as? [String: Any], let refValues = object["values"] as? [Any] else {
                 XCTFail("\(key): fixture holds no array", file: file, line: line); return
             }

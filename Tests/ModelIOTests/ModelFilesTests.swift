@@ -54,12 +54,30 @@ final class ModelFilesTests: XCTestCase {
         XCTAssertEqual(try model.tensor(named: "encoder.layer.0.attention.self.query.weight").shape, [384, 384])
     }
 
+    /// The Hugging Face cache links snapshot files to blobs: links must open like files.
+    func testSymbolicLinksAreFollowed() throws {
+        let folder = try temporaryFolder(self)
+        let link = folder.appendingPathComponent("model.gguf")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: TestPaths.require(TestPaths.smolLM2GGUF))
+        XCTAssertEqual(try ModelFiles(url: link).parameterCount, 134_515_008)
+        let hf = folder.appendingPathComponent("minilm")
+        try FileManager.default.createDirectory(at: hf, withIntermediateDirectories: true)
+        for name in ["config.json", "model.safetensors", "tokenizer.json"] {
+            try FileManager.default.createSymbolicLink(at: hf.appendingPathComponent(name),
+                                                       withDestinationURL: TestPaths.miniLM.appendingPathComponent(name))
+        }
+        XCTAssertEqual(try ModelFiles(url: hf).parameterCount, 22_713_216)
+    }
+
     func testOpeningSomethingElseFailsClearly() throws {
         let folder = try temporaryFolder(self)
         XCTAssertThrowsError(try ModelFiles(url: folder)) { XCTAssertTrue("\($0)".contains("no config.json"), "\($0)") }
         let text = folder.appendingPathComponent("notes.txt")
         try "hello".write(to: text, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ModelFiles(url: text)) { XCTAssertTrue("\($0)".contains("not a GGUF file"), "\($0)") }
+        XCTAssertThrowsError(try ModelFiles(url: URL(fileURLWithPath: "/dev/zero"))) {
+            XCTAssertTrue("\($0)".contains("/dev/zero: is not a regular file"), "\($0)")
+        }
         XCTAssertThrowsError(try ModelFiles(url: folder.appendingPathComponent("missing.gguf"))) {
             XCTAssertTrue("\($0)".contains("no such file"), "\($0)")
         }
