@@ -13,6 +13,8 @@ let sections: [any BenchmarkSection] = [
     KernelBenchmark(),
     FunctionSection(name: "model-open", summary: "time to open each model and convert its tensors to fp32",
                     body: runModelOpenBenchmark),
+    FunctionSection(name: "tokenizer", summary: "tokens per second encoding GSM8K train, ours against Hugging Face tokenizers",
+                    body: runTokenizerBenchmark),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
