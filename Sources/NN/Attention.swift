@@ -132,6 +132,77 @@ public final class Attention {
         }
     }
 
+    /// Inference with a key/value cache: attends the new tokens `x` `[batch, new, dim]` to every
+    /// token already in `cache` plus themselves (causally when the layer is causal), then
+    /// appends the new keys and values to the cache. No backward is possible after this call.
+    /// - Parameters:
+    ///   - attentionMask: `batch · (cache.length + new)` flags over all keys so far (false for
+    ///     padding, e.g. the left padding of a batched prompt); nil attends to every key.
+    ///   - positions: `batch · new` RoPE positions; nil means `cache.length + t`.
+    public func forward(_ x: Tensor, cache: KeyValueCache, attentionMask: [Bool]? = nil,
+                        positions: [Int]? = nil) -> Tensor {
+        precondition(x.rank == 3 && x.shape[0] == cache.batch, "Attention expects [\(cache.batch), new, dim], got \(x.shape)")
+        let b = x.shape[0], n = x.shape[1], d = headDimension
+        let h = heads, kvh = keyValueHeads, group = h / kvh
+        let qw = h * d, kw = kvh * d
+        precondition(cache.width == kw, "cache holds rows of \(cache.width), layer needs \(kw)")
+        precondition(n <= cache.remaining, "key/value cache full: \(cache.length) + \(n) > \(cache.capacity)")
+        let past = cache.length, total = past + n
+        if let m = attentionMask { precondition(m.count == b * total, "attention mask needs \(b * total) flags, got \(m.count)") }
+        queries = nil  // invalidates backward
+        let q = query.forward(x), k = key.forward(x), v = value.forward(x)
+        if let rope = rotary {
+            let pos = positions ?? (0..<(b * n)).map { past + $0 % n }
+            precondition(pos.count == b * n, "positions needs \(b * n) values, got \(pos.count)")
+            rope.apply(q, heads: h, positions: pos)
+            rope.apply(k, heads: kvh, positions: pos)
+        }
+        let cap = cache.capacity
+        for bi in 0..<b {
+            (cache.keys.pointer + (bi * cap + past) * kw).update(from: k.pointer + bi * n * kw, count: n * kw)
+            (cache.values.pointer + (bi * cap + past) * kw).update(from: v.pointer + bi * n * kw, count: n * kw)
+        }
+        cache.length = total
+        let p = probabilities.tensor([b, h, n, total])
+        let block = n * total
+        let scale = 1 / Float(d).squareRoot()
+        for bi in 0..<b {
+            for g in 0..<kvh {
+                Gemm.sgemmBatched(batch: group, transposeA: false, transposeB: true, m: n, n: total, k: d,
+                                  alpha: scale, a: q.pointer + bi * n * qw + g * group * d, lda: qw, strideA: d,
+                                  b: cache.keys.pointer + bi * cap * kw + g * d, ldb: kw, strideB: 0,
+                                  c: p.pointer + (bi * h + g * group) * block, ldc: total, strideC: block)
+            }
+        }
+        if isCausal || attentionMask != nil {
+            let causal = isCausal, keep = attentionMask ?? []
+            let base = p.pointer
+            keep.withUnsafeBufferPointer { kp in
+                Parallel.forEachRow(b * h * n, rowCost: total) { row in
+                    let i = row % n, bi = row / (h * n)
+                    let r = base + row * total
+                    if causal && past + i + 1 < total {
+                        for j in (past + i + 1)..<total { r[j] = -.infinity }
+                    }
+                    if let flags = kp.baseAddress, kp.count > 0 {
+                        for j in 0..<total where !flags[bi * total + j] { r[j] = -.infinity }
+                    }
+                }
+            }
+        }
+        RowKernels.softmax(p.pointer, into: p.pointer, rows: b * h * n, columns: total)
+        let ctx = context.tensor([b, n, qw])
+        for bi in 0..<b {
+            for g in 0..<kvh {
+                Gemm.sgemmBatched(batch: group, transposeA: false, transposeB: false, m: n, n: d, k: total,
+                                  a: p.pointer + (bi * h + g * group) * block, lda: total, strideA: block,
+                                  b: cache.values.pointer + bi * cap * kw + g * d, ldb: kw, strideB: 0,
+                                  c: ctx.pointer + bi * n * qw + g * group * d, ldc: qw, strideC: d)
+            }
+        }
+        return output.forward(ctx)
+    }
+
     /// Gradient with respect to `x` (in a buffer owned by the query projection); accumulates
     /// the gradients of trainable projection weights and adapters.
     public func backward(_ dy: Tensor) -> Tensor {

@@ -131,3 +131,57 @@ final class AttentionTests: XCTestCase {
         checkPaddingIsInert(causal: false, mask: leftPadded, seed: 60)
     }
 }
+
+final class KeyValueCacheTests: XCTestCase {
+    /// Prefill plus token-by-token decoding must reproduce the full causal forward.
+    private func checkIncrementalMatchesFull(mask: [Bool]?, seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        let (b, s, dim, h, kvh, d) = (2, 6, 7, 4, 2, 4)
+        let layer = Attention(query: Linear(weight: randomTensor([h * d, dim], &rng), bias: randomTensor([h * d], &rng)),
+                              key: Linear(weight: randomTensor([kvh * d, dim], &rng)),
+                              value: Linear(weight: randomTensor([kvh * d, dim], &rng)),
+                              output: Linear(weight: randomTensor([dim, h * d], &rng)),
+                              heads: h, keyValueHeads: kvh, headDimension: d, causal: true,
+                              rotary: RotaryEmbedding(headDimension: d, theta: 1000))
+        let x = randomTensor([b, s, dim], &rng)
+        let full = layer.forward(x, attentionMask: mask).copy()
+        let cache = KeyValueCache(batch: b, capacity: 8, keyValueHeads: kvh, headDimension: d)
+        func slice(_ range: Range<Int>) -> Tensor {
+            let t = Tensor(zeros: [b, range.count, dim])
+            for bi in 0..<b {
+                (t.pointer + bi * range.count * dim).update(from: x.pointer + (bi * s + range.lowerBound) * dim, count: range.count * dim)
+            }
+            return t
+        }
+        func maskPrefix(_ total: Int) -> [Bool]? {
+            mask.map { m in (0..<b).flatMap { bi in Array(m[(bi * s)..<(bi * s + total)]) } }
+        }
+        var steps: [(Range<Int>, Tensor)] = []
+        steps.append((0..<3, layer.forward(slice(0..<3), cache: cache, attentionMask: maskPrefix(3)).copy()))
+        for t in 3..<s {
+            steps.append((t..<(t + 1), layer.forward(slice(t..<(t + 1)), cache: cache, attentionMask: maskPrefix(t + 1)).copy()))
+        }
+        XCTAssertEqual(cache.length, s)
+        for (range, y) in steps {
+            for bi in 0..<b {
+                for (i, t) in range.enumerated() where mask?[bi * s + t] ?? true {
+                    for c in 0..<dim {
+                        XCTAssertEqual(y.pointer[(bi * range.count + i) * dim + c], full.pointer[(bi * s + t) * dim + c],
+                                       accuracy: 2e-5, "sequence \(bi) token \(t)")
+                    }
+                }
+            }
+        }
+        cache.reset()
+        XCTAssertEqual(cache.length, 0)
+    }
+
+    func testIncrementalDecodingMatchesFullForward() {
+        checkIncrementalMatchesFull(mask: nil, seed: 101)
+    }
+
+    func testIncrementalDecodingWithLeftPadding() {
+        // Sequence 1 is left-padded by two tokens.
+        checkIncrementalMatchesFull(mask: [true, true, true, true, true, true, false, false, true, true, true, true], seed: 102)
+    }
+}
