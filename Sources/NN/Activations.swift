@@ -1,18 +1,32 @@
 import Tensor
 
-/// The exact (erf) GELU of BERT, `x · Φ(x)`, as a layer with a cached input.
+/// GELU as a layer with a cached input: the exact erf form `x · Φ(x)` (BERT's "gelu"), or the
+/// tanh approximation (GPT-2's "gelu_new", PyTorch's `approximate="tanh"`).
 /// Shapes: any; output and input gradient belong to the layer.
 public final class GELU {
+    public enum Approximation: Sendable {
+        /// `x/2 · (1 + erf(x/√2))`.
+        case none
+        /// `x/2 · (1 + tanh(√(2/π) (x + 0.044715 x³)))`.
+        case tanh
+    }
+
+    public let approximation: Approximation
     private var input: Tensor?
     private var output = ActivationBuffer()
     private var inputGradient = ActivationBuffer()
 
-    public init() {}
+    public init(approximation: Approximation = .none) {
+        self.approximation = approximation
+    }
 
     public func forward(_ x: Tensor) -> Tensor {
         input = x
         let y = output.tensor(x.shape)
-        LayerKernels.gelu(x.pointer, y.pointer, count: x.count)
+        switch approximation {
+        case .none: LayerKernels.map(x.pointer, y.pointer, count: x.count) { LayerKernels.gelu($0) }
+        case .tanh: LayerKernels.map(x.pointer, y.pointer, count: x.count) { LayerKernels.geluTanh($0) }
+        }
         return y
     }
 
@@ -20,7 +34,16 @@ public final class GELU {
         guard let x = input else { preconditionFailure("GELU.backward before forward") }
         precondition(dy.count == x.count, "GELU dy \(dy.shape) for x \(x.shape)")
         let dx = inputGradient.tensor(x.shape)
-        LayerKernels.geluBackward(x.pointer, dy.pointer, dx.pointer, count: x.count)
+        switch approximation {
+        case .none:
+            LayerKernels.map2(x.pointer, dy.pointer, dx.pointer, count: x.count) { v, g in
+                g * LayerKernels.geluDerivative(v)
+            }
+        case .tanh:
+            LayerKernels.map2(x.pointer, dy.pointer, dx.pointer, count: x.count) { v, g in
+                g * LayerKernels.geluTanhDerivative(v)
+            }
+        }
         return dx
     }
 }

@@ -148,26 +148,61 @@ enum LayerKernels {
         }
     }
 
-    /// Exact GELU, `x · Φ(x) = x/2 · (1 + erf(x/√2))`, as BERT uses (scalar `erf` per element).
-    static func gelu(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int) {
-        chunks(count) { r in
-            for i in r {
-                let v = x[i]
-                out[i] = 0.5 * v * (1 + erf(v * Float(0.70710678118654752)))
-            }
-        }
+    /// `erf(x)` lane-wise (Abramowitz & Stegun 7.1.26; absolute error below 1.5e-7, which is
+    /// about fp32's own resolution of values near 1).
+    @inline(__always)
+    static func erf(_ x: Vector) -> Vector {
+        let negative = x .< 0
+        let a = x.replacing(with: -x, where: negative)
+        let t = 1 / (1 + 0.3275911 * a)
+        var p = Vector(repeating: 1.061405429)
+        p = p * t - 1.453152027
+        p = p * t + 1.421413741
+        p = p * t - 0.284496736
+        p = p * t + 0.254829592
+        let y = 1 - p * t * RowKernels.exp(-a * a)
+        return y.replacing(with: -y, where: negative)
     }
 
-    /// GELU backward: `dx = dy · (Φ(x) + x · φ(x))`. `dx` may alias `dy`.
-    static func geluBackward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                             _ dx: UnsafeMutablePointer<Float>, count: Int) {
-        chunks(count) { r in
-            for i in r {
-                let v = x[i]
-                let cdf = 0.5 * (1 + erf(v * Float(0.70710678118654752)))
-                let pdf = Float(0.39894228040143268) * Foundation.exp(-0.5 * v * v)
-                dx[i] = dy[i] * (cdf + v * pdf)
-            }
-        }
+    static let inverseSqrt2: Float = 0.70710678118654752
+    static let inverseSqrt2Pi: Float = 0.39894228040143268
+    static let sqrt2OverPi: Float = 0.79788456080286536
+
+    /// Exact GELU `x · Φ(x) = x/2 · (1 + erf(x/√2))` (BERT's "gelu").
+    @inline(__always)
+    static func gelu(_ x: Vector) -> Vector {
+        0.5 * x * (1 + erf(x * inverseSqrt2))
+    }
+
+    /// d GELU / dx `= Φ(x) + x · φ(x)`.
+    @inline(__always)
+    static func geluDerivative(_ x: Vector) -> Vector {
+        let cdf = 0.5 * (1 + erf(x * inverseSqrt2))
+        return cdf + x * inverseSqrt2Pi * RowKernels.exp(-0.5 * x * x)
+    }
+
+    /// `tanh(u) = 1 − 2 / (e^{2u} + 1)`, exact at the saturated ends.
+    @inline(__always)
+    static func tanh(_ u: Vector) -> Vector {
+        1 - 2 / (RowKernels.exp(2 * u) + 1)
+    }
+
+    /// The tanh approximation of GELU (GPT-2's "gelu_new"):
+    /// `x/2 · (1 + tanh(√(2/π) (x + 0.044715 x³)))`.
+    @inline(__always)
+    static func geluTanh(_ x: Vector) -> Vector {
+        let inner: Vector = sqrt2OverPi * (x + 0.044715 * x * x * x)
+        return 0.5 * x * (1 + tanh(inner))
+    }
+
+    @inline(__always)
+    static func geluTanhDerivative(_ x: Vector) -> Vector {
+        let x2: Vector = x * x
+        let inner: Vector = sqrt2OverPi * (x + 0.044715 * x2 * x)
+        let t: Vector = tanh(inner)
+        let slope: Vector = sqrt2OverPi * (1 + 0.134145 * x2)
+        let left: Vector = 0.5 * (1 + t)
+        let right: Vector = 0.5 * x * (1 - t * t) * slope
+        return left + right
     }
 }

@@ -11,9 +11,26 @@ final class FeedForwardTests: XCTestCase {
         let y = gelu.forward(x)
         let expected = x.array.map { v -> Double in let d = Double(v); return 0.5 * d * (1 + erf(d / 2.0.squareRoot())) }
         XCTAssertLessThan(maxAbsDifference(y.array, expected), 1e-6)
+        XCTAssertEqual(gelu.forward(Tensor(shape: [1], values: [-12])).array, [0])
+        _ = gelu.forward(x)
         let loss = { weightedSum(gelu.forward(x), probe) }
         _ = gelu.forward(x)
         GradientCheck.assertClose("GELU dx", analytic: gelu.backward(probe).array, tensor: x, loss: loss)
+    }
+
+    func testTanhGELUMatchesFormulaAndGradient() {
+        var rng = SeededGenerator(seed: 65)
+        let x = randomTensor([2, 37], scale: 6, &rng), probe = randomTensor([2, 37], &rng)
+        let gelu = GELU(approximation: .tanh)
+        let y = gelu.forward(x)
+        let expected = x.array.map { v -> Double in
+            let d = Double(v)
+            return 0.5 * d * (1 + tanh((2 / Double.pi).squareRoot() * (d + 0.044715 * d * d * d)))
+        }
+        XCTAssertLessThan(maxAbsDifference(y.array, expected), 1e-6)
+        let loss = { weightedSum(gelu.forward(x), probe) }
+        _ = gelu.forward(x)
+        GradientCheck.assertClose("tanh GELU dx", analytic: gelu.backward(probe).array, tensor: x, loss: loss)
     }
 
     func testSiLUMatchesFormulaAndGradient() {
