@@ -72,3 +72,18 @@ final class RowKernelsTests: XCTestCase {
         }
     }
 }
+
+final class HorizontalReductionTests: XCTestCase {
+    func testHorizontalMaxAndSumMatchLaneByLane() {
+        var rng = SeededGenerator(seed: 84)
+        for _ in 0..<200 {
+            let v = RowKernels.Vector((0..<16).map { _ in Float.random(in: -100...100, using: &rng) })
+            XCTAssertEqual(RowKernels.horizontalMax(v), v.max())
+            XCTAssertEqual(RowKernels.horizontalSum(v), v.sum(), accuracy: 1e-3)
+        }
+        var masked = RowKernels.Vector(repeating: -.infinity)
+        XCTAssertEqual(RowKernels.horizontalMax(masked), -.infinity)
+        masked[13] = 2
+        XCTAssertEqual(RowKernels.horizontalMax(masked), 2)
+    }
+}
