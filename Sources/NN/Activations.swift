@@ -76,3 +76,29 @@ public final class SiLU {
         return dx
     }
 }
+
+/// Hyperbolic tangent as a layer with a cached output (BERT's pooler: `tanh(dense(h_CLS))`).
+/// Shapes: any; output and input gradient belong to the layer.
+public final class Tanh {
+    private var output = ActivationBuffer()
+    private var inputGradient = ActivationBuffer()
+    private var result: Tensor?
+
+    public init() {}
+
+    public func forward(_ x: Tensor) -> Tensor {
+        let y = output.tensor(x.shape)
+        LayerKernels.map(x.pointer, y.pointer, count: x.count) { LayerKernels.tanh($0) }
+        result = y
+        return y
+    }
+
+    /// `dx = dy · (1 − y²)`.
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard let y = result else { preconditionFailure("Tanh.backward before forward") }
+        precondition(dy.count == y.count, "Tanh dy \(dy.shape) for y \(y.shape)")
+        let dx = inputGradient.tensor(y.shape)
+        LayerKernels.map2(y.pointer, dy.pointer, dx.pointer, count: y.count) { v, g in g * (1 - v * v) }
+        return dx
+    }
+}
