@@ -64,6 +64,14 @@ public enum Gemm {
         }
     }
 
+    /// OpenBLAS's description of itself (version, build options, the kernel core it selected),
+    /// printed with benchmark results.
+    public static var blasConfiguration: String {
+        let config = openblas_get_config().map { String(cString: $0) } ?? "unknown"
+        let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+        return "\(config) (kernel core \(core))"
+    }
+
     /// Threads OpenBLAS may use inside one sgemm. Set to 1 inside our own parallel regions.
     public static var blasThreads: Int {
         get { Int(openblas_get_num_threads()) }

@@ -2,6 +2,7 @@ import Foundation
 
 /// Every subcommand, in the order `lorasb --help` lists them.
 let commands: [any Command.Type] = [
+    InfoCommand.self,
 ]
 
 func printStandardError(_ s: String) {
