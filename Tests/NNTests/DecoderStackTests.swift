@@ -119,9 +119,12 @@ final class DecoderStackTests: XCTestCase {
 
         // The finite differences differentiate a Double cross-entropy of the fp32 logits.
         let loss = { Naive.crossEntropy(model.forward(embedded: x, mask: self.mask), labels) }
-        GradientCheck.assertClose("decoder stack d(input embeddings)", analytic: dx, tensor: x, loss: loss)
-        GradientCheck.assertClose("decoder stack dR (block 0 query)", analytic: dRq, tensor: adapterQ.r.value, loss: loss)
-        GradientCheck.assertClose("decoder stack dR (block 1 down)", analytic: dRdown, tensor: adapterDown.r.value, loss: loss)
+        // Two blocks compound the curvature: at step 1/32 the O(h⁴) truncation reaches 3e-3,
+        // at 1/128 truncation and fp32 noise are both near 1e-5 (below that, noise grows).
+        let step: Float = 1.0 / 128
+        GradientCheck.assertClose("decoder stack d(input embeddings)", analytic: dx, tensor: x, step: step, loss: loss)
+        GradientCheck.assertClose("decoder stack dR (block 0 query)", analytic: dRq, tensor: adapterQ.r.value, step: step, loss: loss)
+        GradientCheck.assertClose("decoder stack dR (block 1 down)", analytic: dRdown, tensor: adapterDown.r.value, step: step, loss: loss)
         // The padded token's embedding has no influence on the loss.
         for c in 0..<dim { XCTAssertEqual(dx[9 * dim + c], 0) }
     }
@@ -140,9 +143,8 @@ final class DecoderStackTests: XCTestCase {
             guard let embedded = try? model.embedding.forward(self.ids, shape: [self.batch, self.seq]) else { return .nan }
             return Naive.crossEntropy(model.forward(embedded: embedded.copy(), mask: self.mask), labels)
         }
-        // Table entries enter twice (input and output side), so the loss curves faster in them
-        // than in the activations: a smaller step keeps the truncation error below the tolerance.
+        // Table entries enter twice (input and output side); the step is the stack's (see above).
         GradientCheck.assertClose("decoder stack d(tied embedding table)", analytic: dTable,
-                                  tensor: model.embedding.weight.value, step: 1.0 / 256, loss: loss)
+                                  tensor: model.embedding.weight.value, step: 1.0 / 128, loss: loss)
     }
 }
