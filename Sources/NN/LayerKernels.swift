@@ -1,8 +1,10 @@
 import Foundation
 import Tensor
 
-/// Element-wise kernels the layers need (bias add, sums, activations), split over the cores with
-/// `Parallel` and vectorised with `SIMD16`. Kept inside NN: they are the glue between sgemm calls.
+/// The activation kernels the layers need (GELU, SiLU, tanh and their derivatives) and the
+/// row-partial accumulation of the norms' weight gradients, split over the cores with
+/// `Parallel` and vectorised with `SIMD16`. Plain arithmetic (bias add, bias gradient) comes
+/// from Tensor's `Elementwise`.
 enum LayerKernels {
     typealias Vector = RowKernels.Vector
 
@@ -12,53 +14,9 @@ enum LayerKernels {
         Parallel.forEachChunk(count, minChunk: 32_768) { r in body(r) }
     }
 
-    /// `y[r, :] += bias` for every row.
-    static func addBias(_ bias: Tensor, to y: Tensor) {
-        let cols = y.columns
-        precondition(bias.count == cols, "bias of \(bias.count) for rows of \(cols)")
-        let b = bias.pointer, p = y.pointer
-        Parallel.forEachRow(y.rows, rowCost: cols) { r in
-            let row = p + r * cols
-            var i = 0
-            while i + 16 <= cols {
-                RowKernels.store(RowKernels.load(row + i) + RowKernels.load(b + i), row + i)
-                i += 16
-            }
-            while i < cols { row[i] += b[i]; i += 1 }
-        }
-    }
-
-    /// `out += a` element-wise (`out` may not alias `a`).
-    static func add(_ a: Tensor, into out: Tensor) {
-        precondition(a.count == out.count, "add: \(a.shape) into \(out.shape)")
-        let x = a.pointer, y = out.pointer
-        chunks(a.count) { r in
-            var i = r.lowerBound
-            while i + 16 <= r.upperBound {
-                RowKernels.store(RowKernels.load(y + i) + RowKernels.load(x + i), y + i)
-                i += 16
-            }
-            while i < r.upperBound { y[i] += x[i]; i += 1 }
-        }
-    }
-
-    /// `out = a + b` element-wise.
-    static func sum(_ a: Tensor, _ b: Tensor, into out: Tensor) {
-        precondition(a.count == out.count && b.count == out.count, "sum: shapes differ")
-        let x = a.pointer, z = b.pointer, y = out.pointer
-        chunks(a.count) { r in
-            var i = r.lowerBound
-            while i + 16 <= r.upperBound {
-                RowKernels.store(RowKernels.load(x + i) + RowKernels.load(z + i), y + i)
-                i += 16
-            }
-            while i < r.upperBound { y[i] = x[i] + z[i]; i += 1 }
-        }
-    }
-
     /// Splits `rows` into at most `Parallel.cores` chunks; each chunk gets its own zeroed
     /// partial accumulator of `width` floats, and the partials are then added into `out`.
-    /// Used for column sums (bias and norm-weight gradients) without write races.
+    /// Used for the norms' weight gradients (summed over rows) without write races.
     static func accumulateOverRows(
         _ rows: Int, width: Int, into out: UnsafeMutablePointer<Float>,
         _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void
@@ -78,24 +36,6 @@ enum LayerKernels {
         for c in 0..<parts {
             let p = partials + c * width
             for j in 0..<width { out[j] += p[j] }
-        }
-    }
-
-    /// `out[j] += Σ_r x[r, j]`.
-    static func addColumnSums(of x: Tensor, into out: Tensor) {
-        let cols = x.columns
-        precondition(out.count == cols, "column sums of \(cols) into \(out.count)")
-        let p = x.pointer
-        accumulateOverRows(x.rows, width: cols, into: out.pointer) { range, acc in
-            for r in range {
-                let row = p + r * cols
-                var i = 0
-                while i + 16 <= cols {
-                    RowKernels.store(RowKernels.load(acc + i) + RowKernels.load(row + i), acc + i)
-                    i += 16
-                }
-                while i < cols { acc[i] += row[i]; i += 1 }
-            }
         }
     }
 

@@ -50,9 +50,9 @@ private final class TinyDecoder {
         var h = x
         for block in blocks {
             let afterAttention = h.copy()
-            LayerKernelsForTests.add(block.attention.forward(block.attentionNorm.forward(h), attentionMask: mask), into: afterAttention)
+            Elementwise.axpy(1, block.attention.forward(block.attentionNorm.forward(h), attentionMask: mask), afterAttention)
             let afterMLP = afterAttention.copy()
-            LayerKernelsForTests.add(block.mlp.forward(block.mlpNorm.forward(afterAttention)), into: afterMLP)
+            Elementwise.axpy(1, block.mlp.forward(block.mlpNorm.forward(afterAttention)), afterMLP)
             residuals += [afterAttention, afterMLP]
             h = afterMLP
         }
@@ -64,19 +64,12 @@ private final class TinyDecoder {
         var dh = finalNorm.backward(head.backward(dlogits)).copy()
         for block in blocks.reversed() {
             let dAfterAttention = dh.copy()
-            LayerKernelsForTests.add(block.mlpNorm.backward(block.mlp.backward(dh)), into: dAfterAttention)
+            Elementwise.axpy(1, block.mlpNorm.backward(block.mlp.backward(dh)), dAfterAttention)
             let dInput = dAfterAttention.copy()
-            LayerKernelsForTests.add(block.attentionNorm.backward(block.attention.backward(dAfterAttention)), into: dInput)
+            Elementwise.axpy(1, block.attentionNorm.backward(block.attention.backward(dAfterAttention)), dInput)
             dh = dInput
         }
         return dh
-    }
-}
-
-enum LayerKernelsForTests {
-    static func add(_ a: Tensor, into b: Tensor) {
-        precondition(a.count == b.count)
-        for i in 0..<a.count { b.pointer[i] += a.pointer[i] }
     }
 }
 
