@@ -33,6 +33,7 @@ public final class SoftmaxCrossEntropy {
     public func callAsFunction(logits: Tensor, labels: [Int], normalizer: Float? = nil,
                                overwritingLogits: Bool = false) throws -> Result {
         let rows = logits.rows, classes = logits.columns
+        if let n = normalizer { precondition(n > 0 && n.isFinite, "cross-entropy normalizer \(n) must be positive") }
         guard labels.count == rows else {
             throw NNError.shapeMismatch(what: "cross-entropy labels", expected: rows, got: labels.count)
         }
