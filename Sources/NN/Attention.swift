@@ -2,7 +2,8 @@ import Foundation
 import Tensor
 
 /// Multi-head attention with grouped key/value heads (GQA; `keyValueHeads == heads` is plain
-/// MHA), optional rotary position embeddings, a causal mask for decoders and a padding mask
+/// MHA), optional rotary position embeddings, a causal mask for decoders (optionally limited to
+/// a sliding window) and a padding mask
 /// (one flag per token, as Transformers' `attention_mask`) for both decoders and encoders.
 ///
 /// Shapes: `x` is `[batch, seq, dim]`; the query projection gives `heads · headDimension`
@@ -25,6 +26,9 @@ public final class Attention {
     public let keyValueHeads: Int
     public let headDimension: Int
     public let isCausal: Bool
+    /// With a causal mask, the number of most recent keys a query may see (itself included), as
+    /// Mistral/Qwen2's `sliding_window`; nil for unlimited.
+    public let slidingWindow: Int?
     public let rotary: RotaryEmbedding?
 
     private var batch = 0, sequence = 0
@@ -39,7 +43,7 @@ public final class Attention {
 
     public init(query: Linear, key: Linear, value: Linear, output: Linear,
                 heads: Int, keyValueHeads: Int, headDimension: Int,
-                causal: Bool, rotary: RotaryEmbedding? = nil) {
+                causal: Bool, rotary: RotaryEmbedding? = nil, slidingWindow: Int? = nil) {
         precondition(heads > 0 && keyValueHeads > 0 && heads % keyValueHeads == 0,
                      "\(heads) heads cannot share \(keyValueHeads) key/value heads")
         precondition(query.outFeatures == heads * headDimension, "query projection gives \(query.outFeatures), not \(heads)·\(headDimension)")
@@ -57,6 +61,8 @@ public final class Attention {
         self.keyValueHeads = keyValueHeads
         self.headDimension = headDimension
         self.isCausal = causal
+        if let w = slidingWindow { precondition(causal && w > 0, "a sliding window needs a causal layer and a positive width") }
+        self.slidingWindow = slidingWindow
         self.rotary = rotary
     }
 
@@ -97,7 +103,7 @@ public final class Attention {
                                   c: p.pointer + (bi * h + g * group) * ss, ldc: s, strideC: ss)
             }
         }
-        applyMask(p, attentionMask)
+        applyMask(p, rows: b * h * s, queries: s, keys: s, pastKeys: 0, attentionMask)
         RowKernels.softmax(p.pointer, into: p.pointer, rows: b * h * s, columns: s)
         let ctx = context.tensor([b, s, qw])
         for bi in 0..<b {
@@ -112,21 +118,31 @@ public final class Attention {
         return output.forward(ctx)
     }
 
-    /// Sets masked scores to −∞: keys after the query (causal) and padding keys.
-    private func applyMask(_ p: Tensor, _ mask: [Bool]?) {
+    /// Sets masked scores to −∞ in `rows` rows of `keys` scores (one row per batch item, head
+    /// and query): keys after the query (causal), keys out of the sliding window, padding keys.
+    /// Query `i` of the rows sits at absolute position `pastKeys + i` among the keys.
+    private func applyMask(_ p: Tensor, rows: Int, queries: Int, keys: Int, pastKeys: Int,
+                           _ mask: [Bool]?) {
         if !isCausal && mask == nil { return }
-        let s = sequence, h = heads, causal = isCausal
+        let perBatch = heads * queries
+        let causal = isCausal, window = slidingWindow ?? Int.max
         let base = p.pointer
         let keep = mask ?? []
         keep.withUnsafeBufferPointer { kp in
-            Parallel.forEachRow(batch * h * s, rowCost: s) { row in
-                let i = row % s, bi = row / (h * s)
-                let r = base + row * s
-                if causal && i + 1 < s {
-                    for j in (i + 1)..<s { r[j] = -.infinity }
+            Parallel.forEachRow(rows, rowCost: keys) { row in
+                let position = pastKeys + row % queries, bi = row / perBatch
+                let r = base + row * keys
+                if causal {
+                    if position + 1 < keys {
+                        for j in (position + 1)..<keys { r[j] = -.infinity }
+                    }
+                    let oldest = position - window + 1   // keys before this are out of the window
+                    if oldest > 0 {
+                        for j in 0..<min(oldest, keys) { r[j] = -.infinity }
+                    }
                 }
                 if let flags = kp.baseAddress, kp.count > 0 {
-                    for j in 0..<s where !flags[bi * s + j] { r[j] = -.infinity }
+                    for j in 0..<keys where !flags[bi * keys + j] { r[j] = -.infinity }
                 }
             }
         }
@@ -174,22 +190,7 @@ public final class Attention {
                                   c: p.pointer + (bi * h + g * group) * block, ldc: total, strideC: block)
             }
         }
-        if isCausal || attentionMask != nil {
-            let causal = isCausal, keep = attentionMask ?? []
-            let base = p.pointer
-            keep.withUnsafeBufferPointer { kp in
-                Parallel.forEachRow(b * h * n, rowCost: total) { row in
-                    let i = row % n, bi = row / (h * n)
-                    let r = base + row * total
-                    if causal && past + i + 1 < total {
-                        for j in (past + i + 1)..<total { r[j] = -.infinity }
-                    }
-                    if let flags = kp.baseAddress, kp.count > 0 {
-                        for j in 0..<total where !flags[bi * total + j] { r[j] = -.infinity }
-                    }
-                }
-            }
-        }
+        applyMask(p, rows: b * h * n, queries: n, keys: total, pastKeys: past, attentionMask)
         RowKernels.softmax(p.pointer, into: p.pointer, rows: b * h * n, columns: total)
         let ctx = context.tensor([b, n, qw])
         for bi in 0..<b {

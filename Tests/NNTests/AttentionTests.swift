@@ -5,14 +5,32 @@ import XCTest
 final class AttentionTests: XCTestCase {
     /// A layer with random projections; query and output carry biases (as BERT's do).
     private func makeAttention(dim: Int, heads: Int, kvHeads: Int, headDim: Int, causal: Bool,
-                               rope: Bool, trainable: Bool, _ rng: inout SeededGenerator) -> Attention {
+                               rope: Bool, trainable: Bool, window: Int? = nil,
+                               _ rng: inout SeededGenerator) -> Attention {
         Attention(
             query: Linear(weight: randomTensor([heads * headDim, dim], &rng), bias: randomTensor([heads * headDim], &rng), trainable: trainable),
             key: Linear(weight: randomTensor([kvHeads * headDim, dim], &rng), trainable: trainable),
             value: Linear(weight: randomTensor([kvHeads * headDim, dim], &rng), bias: randomTensor([kvHeads * headDim], &rng), trainable: trainable),
             output: Linear(weight: randomTensor([dim, heads * headDim], &rng), bias: randomTensor([dim], &rng), trainable: trainable),
             heads: heads, keyValueHeads: kvHeads, headDimension: headDim, causal: causal,
-            rotary: rope ? RotaryEmbedding(headDimension: headDim, theta: 100) : nil)
+            rotary: rope ? RotaryEmbedding(headDimension: headDim, theta: 100) : nil, slidingWindow: window)
+    }
+
+    func testSlidingWindowMatchesNaiveAndGradients() {
+        var rng = SeededGenerator(seed: 61)
+        let layer = makeAttention(dim: 6, heads: 4, kvHeads: 2, headDim: 4, causal: true, rope: true, trainable: true, window: 2, &rng)
+        let x = randomTensor([2, 5, 6], &rng), probe = randomTensor([2, 5, 6], &rng)
+        let y = layer.forward(x, attentionMask: rightPadded)
+        XCTAssertLessThan(maxAbsDifference(y.array, Naive.attention(x: x, layer: layer, mask: rightPadded, positions: nil)), 2e-5)
+        // The window matters: without it the outputs differ.
+        var unlimited = SeededGenerator(seed: 61)
+        let full = makeAttention(dim: 6, heads: 4, kvHeads: 2, headDim: 4, causal: true, rope: true, trainable: true, &unlimited)
+        XCTAssertGreaterThan(maxAbsDifference(full.forward(x, attentionMask: rightPadded).array, y.array.map(Double.init)), 1e-3)
+        let loss = { weightedSum(layer.forward(x, attentionMask: self.rightPadded), probe) }
+        _ = layer.forward(x, attentionMask: rightPadded)
+        let dx = layer.backward(probe).array
+        GradientCheck.assertClose("sliding-window attention dx", analytic: dx, tensor: x, loss: loss)
+        GradientCheck.assertClose("sliding-window attention Wk", analytic: layer.key.weight.gradient?.array ?? [], tensor: layer.key.weight.value, loss: loss)
     }
 
     // Sequence 0 is full; sequence 1 has its last two tokens padded (right padding).
@@ -134,7 +152,7 @@ final class AttentionTests: XCTestCase {
 
 final class KeyValueCacheTests: XCTestCase {
     /// Prefill plus token-by-token decoding must reproduce the full causal forward.
-    private func checkIncrementalMatchesFull(mask: [Bool]?, seed: UInt64) {
+    private func checkIncrementalMatchesFull(mask: [Bool]?, seed: UInt64, window: Int? = nil) {
         var rng = SeededGenerator(seed: seed)
         let (b, s, dim, h, kvh, d) = (2, 6, 7, 4, 2, 4)
         let layer = Attention(query: Linear(weight: randomTensor([h * d, dim], &rng), bias: randomTensor([h * d], &rng)),
@@ -142,7 +160,7 @@ final class KeyValueCacheTests: XCTestCase {
                               value: Linear(weight: randomTensor([kvh * d, dim], &rng)),
                               output: Linear(weight: randomTensor([dim, h * d], &rng)),
                               heads: h, keyValueHeads: kvh, headDimension: d, causal: true,
-                              rotary: RotaryEmbedding(headDimension: d, theta: 1000))
+                              rotary: RotaryEmbedding(headDimension: d, theta: 1000), slidingWindow: window)
         let x = randomTensor([b, s, dim], &rng)
         let full = layer.forward(x, attentionMask: mask).copy()
         let cache = KeyValueCache(batch: b, capacity: 8, keyValueHeads: kvh, headDimension: d)
@@ -178,6 +196,10 @@ final class KeyValueCacheTests: XCTestCase {
 
     func testIncrementalDecodingMatchesFullForward() {
         checkIncrementalMatchesFull(mask: nil, seed: 101)
+    }
+
+    func testIncrementalDecodingWithSlidingWindow() {
+        checkIncrementalMatchesFull(mask: nil, seed: 103, window: 3)
     }
 
     func testIncrementalDecodingWithLeftPadding() {

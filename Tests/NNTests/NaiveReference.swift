@@ -62,6 +62,7 @@ enum Naive {
                     var scores = [Double](repeating: -.infinity, count: s)
                     for j in 0..<s {
                         if layer.isCausal && j > i { continue }
+                        if let w = layer.slidingWindow, i - j >= w { continue }
                         if let m = mask, !m[bi * s + j] { continue }
                         var dot = 0.0
                         for c in 0..<d {
