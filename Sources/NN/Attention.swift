@@ -3,8 +3,8 @@ import Tensor
 
 /// Multi-head attention with grouped key/value heads (GQA; `keyValueHeads == heads` is plain
 /// MHA), optional rotary position embeddings, a causal mask for decoders (optionally limited to
-/// a sliding window) and a padding mask
-/// (one flag per token, as Transformers' `attention_mask`) for both decoders and encoders.
+/// a sliding window) and a padding mask (one flag per token, as Transformers'
+/// `attention_mask`) for both decoders and encoders.
 ///
 /// Shapes: `x` is `[batch, seq, dim]`; the query projection gives `heads · headDimension`
 /// columns, key and value `keyValueHeads · headDimension`; query head `h` reads key/value head
