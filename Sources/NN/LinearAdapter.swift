@@ -1,0 +1,18 @@
+import Tensor
+
+/// A trainable update attached to a `Linear` layer: `y += Δ(x)` in forward and `dx += ∂Δ/∂x · dy`
+/// in backward, accumulating its own parameters' gradients.
+///
+/// `x` and `y` are matrices of rows (`[n, in]` and `[n, out]`). Like layers, an adapter keeps
+/// what its backward needs from the last forward.
+public protocol LinearAdapter: AnyObject {
+    var inFeatures: Int { get }
+    var outFeatures: Int { get }
+    /// Every parameter of the adapter (trainable or not), for optimisers and checkpoints.
+    var parameters: [Parameter] { get }
+    /// Adds the adapter's output for `x` into `y`.
+    func forward(_ x: Tensor, addingInto y: Tensor)
+    /// Adds the input gradient for output gradient `dy` into `dx` and accumulates the gradients
+    /// of trainable parameters. Uses the `x` of the last `forward`.
+    func backward(_ dy: Tensor, addingInto dx: Tensor)
+}
