@@ -15,6 +15,8 @@ let sections: [any BenchmarkSection] = [
                     body: runModelOpenBenchmark),
     FunctionSection(name: "tokenizer", summary: "tokens per second encoding GSM8K train, ours against Hugging Face tokenizers",
                     body: runTokenizerBenchmark),
+    FunctionSection(name: "model", summary: "forward, forward+backward and generation speed of both models",
+                    body: runModelBenchmark),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -1,0 +1,203 @@
+import Foundation
+import ModelIO
+import NN
+import Tensor
+
+/// A Llama-family causal language model (Llama 2/3, Mistral, Qwen2, SmolLM2) built from the NN
+/// layers, with forward, loss and backward over padded batches.
+///
+/// Frozen base by default: every weight is loaded with `isTrainable == false`, so backward
+/// computes only input gradients (and the gradients of whatever is made trainable, such as
+/// adapters). Activations live in buffers sized by the batch shape and reused across steps.
+public final class LlamaModel: AdaptableModel {
+    public let config: DecoderConfig
+    public let embedding: Embedding
+    public let layers: [LlamaDecoderLayer]
+    public let finalNorm: RMSNorm
+    /// The vocabulary projection; shares its weight with `embedding` when tied.
+    public let outputProjection: Linear
+    public let rope: RotaryEmbedding
+    public let namedParameters: [(name: String, parameter: Parameter)]
+
+    private var scratch = DecoderScratch()
+    private var logitsGradient = ReusableBuffer()
+    private var lastBatch: (batch: Int, length: Int, positions: [Int32])?
+
+    /// Builds the model from `weights` named per `naming`. GGUF Q/K rows are un-permuted.
+    /// Throws naming any missing or wrongly shaped tensor.
+    public init(config: DecoderConfig, weights: WeightSource, naming: DecoderTensorNaming) throws {
+        try config.validate(source: weights.sourceName)
+        self.config = config
+        let d = config.hiddenSize, hd = config.headDim
+        let qWidth = config.headCount * hd, kvWidth = config.kvHeadCount * hd
+        var named: [(String, Parameter)] = []
+        func parameter(_ name: String, _ hfName: String, _ shape: [Int],
+                       transform: ((Tensor) -> Tensor)? = nil) throws -> Parameter {
+            var t = try weights.load(name, shape: shape)
+            if let transform { t = transform(t) }
+            let p = Parameter(t)
+            named.append((hfName, p))
+            return p
+        }
+        let hfNames = DecoderTensorNaming.huggingFace
+        let embed = try parameter(naming.embedding, hfNames.embedding, [config.vocabSize, d])
+        embedding = Embedding(weight: embed)
+        var blocks: [LlamaDecoderLayer] = []
+        for i in 0..<config.layerCount {
+            func linear(_ part: DecoderLayerTensor, _ out: Int, _ inp: Int, bias: Bool,
+                        heads: Int? = nil) throws -> Linear {
+                var unpermute: ((Tensor) -> Tensor)?
+                if naming == .gguf, let heads {
+                    unpermute = { RopeRowPermutation.unpermuted($0, heads: heads, headDim: hd) }
+                }
+                let w = try parameter(naming.layerTensor(part, layer: i),
+                                      hfNames.layerTensor(part, layer: i), [out, inp],
+                                      transform: unpermute)
+                let b = bias ? try parameter(naming.layerTensor(part, layer: i, suffix: "bias"),
+                                             hfNames.layerTensor(part, layer: i, suffix: "bias"),
+                                             [out], transform: unpermute) : nil
+                return Linear(weight: w, bias: b)
+            }
+            func norm(_ part: DecoderLayerTensor) throws -> RMSNorm {
+                RMSNorm(weight: try parameter(naming.layerTensor(part, layer: i),
+                                              hfNames.layerTensor(part, layer: i), [d]),
+                        epsilon: config.rmsNormEpsilon)
+            }
+            let inputNorm = try norm(.inputNorm)
+            let q = try linear(.q, qWidth, d, bias: config.attentionBias, heads: config.headCount)
+            let k = try linear(.k, kvWidth, d, bias: config.attentionBias, heads: config.kvHeadCount)
+            let v = try linear(.v, kvWidth, d, bias: config.attentionBias)
+            let o = try linear(.o, d, qWidth, bias: config.outputBias)
+            let postNorm = try norm(.postAttentionNorm)
+            let gate = try linear(.gate, config.intermediateSize, d, bias: config.mlpBias)
+            let up = try linear(.up, config.intermediateSize, d, bias: config.mlpBias)
+            let down = try linear(.down, d, config.intermediateSize, bias: config.mlpBias)
+            blocks.append(LlamaDecoderLayer(inputNorm: inputNorm, postAttentionNorm: postNorm,
+                                            q: q, k: k, v: v, o: o, gate: gate, up: up,
+                                            down: down, config: config))
+        }
+        layers = blocks
+        finalNorm = RMSNorm(weight: try parameter(naming.finalNorm, hfNames.finalNorm, [d]),
+                            epsilon: config.rmsNormEpsilon)
+        // GGUF files of tied models simply omit output.weight.
+        let tied = config.tieWordEmbeddings || (naming == .gguf && weights.shapeOfTensor(naming.output) == nil)
+        if tied {
+            outputProjection = Linear(weight: embed)
+        } else {
+            outputProjection = Linear(weight: try parameter(naming.output, hfNames.output,
+                                                            [config.vocabSize, d]))
+        }
+        rope = RotaryEmbedding(headDim: hd, base: config.ropeTheta, scaling: config.ropeScaling,
+                               maxPositions: config.maxPositions)
+        namedParameters = named
+    }
+
+    public var isTied: Bool { outputProjection.weight === embedding.weight }
+
+    public var targetableLayers: [TargetableLinear] {
+        layers.enumerated().flatMap { i, l -> [TargetableLinear] in
+            let parts: [(String, DecoderLayerTensor, Linear)] = [
+                ("q", .q, l.q), ("k", .k, l.k), ("v", .v, l.v), ("o", .o, l.o),
+                ("gate", .gate, l.gate), ("up", .up, l.up), ("down", .down, l.down),
+            ]
+            return parts.map { name, part, linear in
+                TargetableLinear(shortName: name, layerIndex: i,
+                                 modulePath: "model.layers.\(i).\(part.huggingFacePath)",
+                                 linear: linear)
+            }
+        }
+    }
+
+    /// Checks a batch against the model: ids in the vocabulary, length within the positions.
+    func validate(_ batch: TokenBatch) throws {
+        guard batch.length <= config.maxPositions else {
+            throw ModelError.sequenceTooLong(length: batch.length, maximum: config.maxPositions)
+        }
+        if let bad = batch.ids.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
+            throw ModelError.invalidBatch("token id \(bad) is outside the vocabulary of \(config.vocabSize)")
+        }
+        if let labels = batch.labels, let bad = labels.first(where: {
+            $0 != CrossEntropy.ignoredLabel && ($0 < 0 || Int($0) >= config.vocabSize)
+        }) {
+            throw ModelError.invalidBatch("label \(bad) is outside the vocabulary of \(config.vocabSize)")
+        }
+    }
+
+    /// Runs the decoder; returns the final hidden states `[batch·length, hidden]` (after the
+    /// final norm). Positions count from 0 in every row (right padding).
+    public func hiddenStates(_ batch: TokenBatch) throws -> Tensor {
+        try validate(batch)
+        let positions = (0..<batch.tokenCount).map { Int32($0 % batch.length) }
+        var x = try embedding.forward(batch.ids.map(Int.init))
+        for layer in layers {
+            x = layer.forward(x, batch: batch.batchSize, length: batch.length,
+                              positions: positions, keyMask: batch.attentionMask, rope: rope)
+        }
+        lastBatch = (batch.batchSize, batch.length, positions)
+        return finalNorm.forward(x)
+    }
+
+    /// Logits `[batch, length, vocab]` for every position (a buffer the model reuses).
+    public func logits(_ batch: TokenBatch) throws -> Tensor {
+        let h = try hiddenStates(batch)
+        return outputProjection.forward(h).reshaped([batch.batchSize, batch.length, config.vocabSize])
+    }
+
+    /// The next-token targets of `labels` (Transformers' shift: position t predicts t+1).
+    static func shiftedTargets(_ labels: [Int32], batch: Int, length: Int) -> [Int32] {
+        var targets = [Int32](repeating: CrossEntropy.ignoredLabel, count: labels.count)
+        for b in 0..<batch {
+            for t in 0..<(length - 1) { targets[b * length + t] = labels[b * length + t + 1] }
+        }
+        return targets
+    }
+
+    /// Mean next-token cross-entropy over the labelled positions of `batch` (`labels` as
+    /// Transformers takes them: aligned with `ids`, -100 = not counted), without backward.
+    public func loss(_ batch: TokenBatch) throws -> Float {
+        try loss(batch, backward: false)
+    }
+
+    /// The loss, then backward through the whole model: accumulates the gradients of every
+    /// trainable parameter (and adapter).
+    public func lossAndGradients(_ batch: TokenBatch) throws -> Float {
+        try loss(batch, backward: true)
+    }
+
+    private func loss(_ batch: TokenBatch, backward: Bool) throws -> Float {
+        guard let labels = batch.labels else {
+            throw ModelError.invalidBatch("the batch has no labels")
+        }
+        let logits = try self.logits(batch)
+        let flat = logits.reshaped([batch.tokenCount, config.vocabSize])
+        let targets = LlamaModel.shiftedTargets(labels, batch: batch.batchSize, length: batch.length)
+        let grad = backward ? logitsGradient.tensor(flat.shape) : nil
+        let loss = CrossEntropy.loss(logits: flat, targets: targets, gradient: grad)
+        if let grad { self.backward(logitsGradient: grad) }
+        return loss
+    }
+
+    /// Backward from `∂loss/∂logits` (`[batch·length, vocab]`) of the last forward.
+    public func backward(logitsGradient dLogits: Tensor) {
+        guard let last = lastBatch else { preconditionFailure("LlamaModel.backward before forward") }
+        var dx = finalNorm.backward(outputProjection.backward(dLogits))
+        for layer in layers.reversed() {
+            dx = layer.backward(dx, rope: rope, positions: last.positions, scratch: &scratch)
+        }
+        embedding.backward(dx)
+    }
+}
+
+extension LlamaModel {
+    /// Opens a Hugging Face folder or a `.gguf` file and builds the decoder it holds.
+    public convenience init(contentsOf url: URL) throws {
+        let files = try ModelFiles(url: url)
+        try self.init(files: files)
+    }
+
+    /// Builds the decoder held by already opened model files.
+    public convenience init(files: ModelFiles) throws {
+        let config = try DecoderConfig(files.config, source: files.url.path)
+        try self.init(config: config, weights: files, naming: files.gguf != nil ? .gguf : .huggingFace)
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import LoRASB
+
+/// `lorasb generate`: continues a prompt with a decoder model, streaming tokens as they come.
+struct GenerateCommand: Command {
+    static let name = "generate"
+    static let summary = "generate text from a prompt with a decoder model (KV cache, sampling)"
+    static let flags: [Arguments.Flag] = [
+        .init("model", help: "model folder (config.json + safetensors) or .gguf file"),
+        .init("prompt", help: "the prompt text"),
+        .init("chat", value: false, help: "wrap the prompt as a user message with the model's chat template"),
+        .init("max-tokens", help: "new tokens at most (default 128)"),
+        .init("temperature", help: "0 = greedy (default); higher = more random"),
+        .init("top-k", help: "sample among the k most likely tokens (default: all)"),
+        .init("top-p", help: "sample from the smallest set reaching this probability (default 1)"),
+        .init("seed", help: "sampling seed (default 0)"),
+        .init("stop", help: "stop when the generated text contains this string"),
+    ]
+
+    static func run(_ args: Arguments) throws {
+        let modelURL = URL(fileURLWithPath: try args.required("model"))
+        let prompt = try args.required("prompt")
+        var options = GenerationOptions(maxNewTokens: try args.int("max-tokens") ?? 128)
+        options.temperature = Float(try args.double("temperature") ?? 0)
+        options.topK = try args.int("top-k") ?? 0
+        options.topP = Float(try args.double("top-p") ?? 1)
+        options.seed = UInt64(try args.int("seed") ?? 0)
+        guard options.maxNewTokens >= 0, options.temperature >= 0, options.topK >= 0,
+              options.topP > 0, options.topP <= 1 else {
+            throw CLIError("--max-tokens, --temperature and --top-k must be ≥ 0, --top-p in (0, 1]")
+        }
+        let files = try ModelFiles(url: modelURL)
+        let model = try LlamaModel(files: files)
+        let tokenizer: Tokenizer
+        if let gguf = files.gguf {
+            tokenizer = try Tokenizer.load(gguf: gguf)
+        } else if let file = files.tokenizerFile {
+            tokenizer = try Tokenizer.load(tokenizerJSON: file)
+        } else {
+            throw CLIError("\(modelURL.path) has no tokenizer")
+        }
+        let text = args.has("chat")
+            ? try tokenizer.applyChatTemplate([ChatMessage(role: "user", content: prompt)], addGenerationPrompt: true)
+            : prompt
+        let ids = tokenizer.encode(text, addSpecialTokens: !args.has("chat")).ids
+        if let eos = tokenizer.eosTokenId { options.stopTokens = Set(model.config.eosTokenIds + [eos]) }
+        let stop = args.string("stop")
+        var produced: [Int] = []
+        var printed = ""
+        _ = try model.generate(prompts: [ids], options: options) { _, token in
+            produced.append(token)
+            let decoded = tokenizer.decode(produced, skipSpecialTokens: true)
+            // Hold back text that ends in an incomplete UTF-8 sequence.
+            guard !decoded.hasSuffix("\u{FFFD}") else { return true }
+            var shown = decoded
+            var keepGoing = true
+            if let stop, !stop.isEmpty, let r = decoded.range(of: stop) {
+                shown = String(decoded[..<r.lowerBound])
+                keepGoing = false
+            }
+            if shown.hasPrefix(printed) {
+                FileHandle.standardOutput.write(Data(shown.dropFirst(printed.count).utf8))
+            }
+            printed = shown
+            return keepGoing
+        }
+        print("")
+    }
+}
