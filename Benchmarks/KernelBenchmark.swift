@@ -39,19 +39,29 @@ struct KernelBenchmark: BenchmarkSection {
         report("SeededGenerator.fillUniform", tensors: 1) { generator.fillUniform(z, lower: -1, upper: 1) }
         if sink.isNaN { print("(unexpected NaN)") }
 
-        print("\nSVD of a −sign(G)-like 1536×576 matrix (SmolLM2's gate/up shape), rank 32:\n")
-        print("| method | ms |")
-        print("| --- | ---: |")
+        print("\nSVD of a sign matrix shaped like SmolLM2's gate/up weight (1536×576; −η·sign(G) in the LoRA-SB")
+        print("initialisation, a flat spectrum), truncated to rank 32. Error: ‖A − U_r S_r V_rᵀ‖_F relative to the")
+        print("Eckart–Young optimum sqrt(Σ discarded σ²).\n")
+        print("| method | ms | error / optimum |")
+        print("| --- | ---: | ---: |")
         let g = Tensor(zeros: [1536, 576])
         generator.fillNormal(g)
         let signs = Tensor(shape: g.shape, values: g.array.map { $0 < 0 ? 1 : -1 })
+        guard let exact = try? SVD.exact(signs) else { print("SVD.exact failed"); return }
+        let optimum = exact.singularValues.dropFirst(32).reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+        func relativeError(_ svd: SingularValueDecomposition) -> String {
+            let difference = Tensor(zeros: signs.shape)
+            Elementwise.subtract(signs, svd.reconstructed(), into: difference)
+            return String(format: "%.5f", Reductions.squaredNorm(difference).squareRoot() / optimum)
+        }
         let exactSeconds = Timing.median(repetitions: 3) { _ = try? SVD.exact(signs) }
-        print("| SVD.exact (sgesdd, all 576 triplets) | \(String(format: "%.1f", exactSeconds * 1e3)) |")
-        for iterations in [2, 10] {
+        print("| SVD.exact (sgesdd, all 576 triplets) | \(String(format: "%.1f", exactSeconds * 1e3)) | \(relativeError(exact.truncated(to: 32))) |")
+        for iterations in [0, 2, 10] {
+            var last: SingularValueDecomposition?
             let seconds = Timing.median(repetitions: 3) {
-                _ = try? SVD.randomized(signs, rank: 32, powerIterations: iterations, generator: &generator)
+                last = try? SVD.randomized(signs, rank: 32, powerIterations: iterations, generator: &generator)
             }
-            print("| SVD.randomized rank 32, \(iterations) power iterations | \(String(format: "%.1f", seconds * 1e3)) |")
+            print("| SVD.randomized rank 32, \(iterations) power iterations | \(String(format: "%.1f", seconds * 1e3)) | \(last.map(relativeError) ?? "failed") |")
         }
     }
 }

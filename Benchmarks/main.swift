@@ -13,6 +13,8 @@ let sections: [any BenchmarkSection] = [
     KernelBenchmark(),
     FunctionSection(name: "model-open", summary: "time to open each model and convert its tensors to fp32",
                     body: runModelOpenBenchmark),
+    FunctionSection(name: "tokenizer", summary: "tokens per second encoding GSM8K train, ours against Hugging Face tokenizers",
+                    body: runTokenizerBenchmark),
     FunctionSection(name: "model", summary: "forward, forward+backward and generation speed of both models",
                     body: runModelBenchmark),
 ]

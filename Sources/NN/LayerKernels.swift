@@ -1,8 +1,10 @@
 import Foundation
 import Tensor
 
-/// Element-wise kernels the layers need (bias add, sums, activations), split over the cores with
-/// `Parallel` and vectorised with `SIMD16`. Kept inside NN: they are the glue between sgemm calls.
+/// The activation kernels the layers need (GELU, SiLU, tanh and their derivatives) and the
+/// row-partial accumulation of the norms' weight gradients, split over the cores with
+/// `Parallel` and vectorised with `SIMD16`. Plain arithmetic (bias add, bias gradient) comes
+/// from Tensor's `Elementwise`.
 enum LayerKernels {
     typealias Vector = RowKernels.Vector
 
@@ -12,53 +14,9 @@ enum LayerKernels {
         Parallel.forEachChunk(count, minChunk: 32_768) { r in body(r) }
     }
 
-    /// `y[r, :] += bias` for every row.
-    static func addBias(_ bias: Tensor, to y: Tensor) {
-        let cols = y.columns
-        precondition(bias.count == cols, "bias of \(bias.count) for rows of \(cols)")
-        let b = bias.pointer, p = y.pointer
-        Parallel.forEachRow(y.rows, rowCost: cols) { r in
-            let row = p + r * cols
-            var i = 0
-            while i + 16 <= cols {
-                RowKernels.store(RowKernels.load(row + i) + RowKernels.load(b + i), row + i)
-                i += 16
-            }
-            while i < cols { row[i] += b[i]; i += 1 }
-        }
-    }
-
-    /// `out += a` element-wise (`out` may not alias `a`).
-    static func add(_ a: Tensor, into out: Tensor) {
-        precondition(a.count == out.count, "add: \(a.shape) into \(out.shape)")
-        let x = a.pointer, y = out.pointer
-        chunks(a.count) { r in
-            var i = r.lowerBound
-            while i + 16 <= r.upperBound {
-                RowKernels.store(RowKernels.load(y + i) + RowKernels.load(x + i), y + i)
-                i += 16
-            }
-            while i < r.upperBound { y[i] += x[i]; i += 1 }
-        }
-    }
-
-    /// `out = a + b` element-wise.
-    static func sum(_ a: Tensor, _ b: Tensor, into out: Tensor) {
-        precondition(a.count == out.count && b.count == out.count, "sum: shapes differ")
-        let x = a.pointer, z = b.pointer, y = out.pointer
-        chunks(a.count) { r in
-            var i = r.lowerBound
-            while i + 16 <= r.upperBound {
-                RowKernels.store(RowKernels.load(x + i) + RowKernels.load(z + i), y + i)
-                i += 16
-            }
-            while i < r.upperBound { y[i] = x[i] + z[i]; i += 1 }
-        }
-    }
-
     /// Splits `rows` into at most `Parallel.cores` chunks; each chunk gets its own zeroed
     /// partial accumulator of `width` floats, and the partials are then added into `out`.
-    /// Used for column sums (bias and norm-weight gradients) without write races.
+    /// Used for the norms' weight gradients (summed over rows) without write races.
     static func accumulateOverRows(
         _ rows: Int, width: Int, into out: UnsafeMutablePointer<Float>,
         _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void
@@ -78,24 +36,6 @@ enum LayerKernels {
         for c in 0..<parts {
             let p = partials + c * width
             for j in 0..<width { out[j] += p[j] }
-        }
-    }
-
-    /// `out[j] += Σ_r x[r, j]`.
-    static func addColumnSums(of x: Tensor, into out: Tensor) {
-        let cols = x.columns
-        precondition(out.count == cols, "column sums of \(cols) into \(out.count)")
-        let p = x.pointer
-        accumulateOverRows(x.rows, width: cols, into: out.pointer) { range, acc in
-            for r in range {
-                let row = p + r * cols
-                var i = 0
-                while i + 16 <= cols {
-                    RowKernels.store(RowKernels.load(acc + i) + RowKernels.load(row + i), acc + i)
-                    i += 16
-                }
-                while i < cols { acc[i] += row[i]; i += 1 }
-            }
         }
     }
 
@@ -148,26 +88,61 @@ enum LayerKernels {
         }
     }
 
-    /// Exact GELU, `x · Φ(x) = x/2 · (1 + erf(x/√2))`, as BERT uses (scalar `erf` per element).
-    static func gelu(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int) {
-        chunks(count) { r in
-            for i in r {
-                let v = x[i]
-                out[i] = 0.5 * v * (1 + erf(v * Float(0.70710678118654752)))
-            }
-        }
+    /// `erf(x)` lane-wise (Abramowitz & Stegun 7.1.26; absolute error below 1.5e-7, which is
+    /// about fp32's own resolution of values near 1).
+    @inline(__always)
+    static func erf(_ x: Vector) -> Vector {
+        let negative = x .< 0
+        let a = x.replacing(with: -x, where: negative)
+        let t = 1 / (1 + 0.3275911 * a)
+        var p = Vector(repeating: 1.061405429)
+        p = p * t - 1.453152027
+        p = p * t + 1.421413741
+        p = p * t - 0.284496736
+        p = p * t + 0.254829592
+        let y = 1 - p * t * RowKernels.exp(-a * a)
+        return y.replacing(with: -y, where: negative)
     }
 
-    /// GELU backward: `dx = dy · (Φ(x) + x · φ(x))`. `dx` may alias `dy`.
-    static func geluBackward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                             _ dx: UnsafeMutablePointer<Float>, count: Int) {
-        chunks(count) { r in
-            for i in r {
-                let v = x[i]
-                let cdf = 0.5 * (1 + erf(v * Float(0.70710678118654752)))
-                let pdf = Float(0.39894228040143268) * Foundation.exp(-0.5 * v * v)
-                dx[i] = dy[i] * (cdf + v * pdf)
-            }
-        }
+    static let inverseSqrt2: Float = 0.70710678118654752
+    static let inverseSqrt2Pi: Float = 0.39894228040143268
+    static let sqrt2OverPi: Float = 0.79788456080286536
+
+    /// Exact GELU `x · Φ(x) = x/2 · (1 + erf(x/√2))` (BERT's "gelu").
+    @inline(__always)
+    static func gelu(_ x: Vector) -> Vector {
+        0.5 * x * (1 + erf(x * inverseSqrt2))
+    }
+
+    /// d GELU / dx `= Φ(x) + x · φ(x)`.
+    @inline(__always)
+    static func geluDerivative(_ x: Vector) -> Vector {
+        let cdf = 0.5 * (1 + erf(x * inverseSqrt2))
+        return cdf + x * inverseSqrt2Pi * RowKernels.exp(-0.5 * x * x)
+    }
+
+    /// `tanh(u) = 1 − 2 / (e^{2u} + 1)`, exact at the saturated ends.
+    @inline(__always)
+    static func tanh(_ u: Vector) -> Vector {
+        1 - 2 / (RowKernels.exp(2 * u) + 1)
+    }
+
+    /// The tanh approximation of GELU (GPT-2's "gelu_new"):
+    /// `x/2 · (1 + tanh(√(2/π) (x + 0.044715 x³)))`.
+    @inline(__always)
+    static func geluTanh(_ x: Vector) -> Vector {
+        let inner: Vector = sqrt2OverPi * (x + 0.044715 * x * x * x)
+        return 0.5 * x * (1 + tanh(inner))
+    }
+
+    @inline(__always)
+    static func geluTanhDerivative(_ x: Vector) -> Vector {
+        let x2: Vector = x * x
+        let inner: Vector = sqrt2OverPi * (x + 0.044715 * x2 * x)
+        let t: Vector = tanh(inner)
+        let slope: Vector = sqrt2OverPi * (1 + 0.134145 * x2)
+        let left: Vector = 0.5 * (1 + t)
+        let right: Vector = 0.5 * x * (1 - t * t) * slope
+        return left + right
     }
 }

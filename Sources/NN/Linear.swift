@@ -60,7 +60,7 @@ public final class Linear {
         Gemm.sgemm(transposeA: false, transposeB: true, m: x.rows, n: outFeatures, k: inFeatures,
                    a: x.pointer, lda: inFeatures, b: weight.value.pointer, ldb: inFeatures,
                    beta: 0, c: y.pointer, ldc: outFeatures)
-        if let b = bias { LayerKernels.addBias(b.value, to: y) }
+        if let b = bias { Elementwise.addToRows(b.value, y) }
         adapter?.forward(x, addingInto: y)
         return y
     }
@@ -103,7 +103,7 @@ public final class Linear {
                        beta: 1, c: g.pointer, ldc: inFeatures)
         }
         if let b = bias, b.isTrainable {
-            LayerKernels.addColumnSums(of: dy, into: b.gradientForAccumulation())
+            Elementwise.sumRows(dy, into: b.gradientForAccumulation(), accumulate: true)
         }
         adapter?.backward(dy, addingInto: dx)
     }

@@ -71,7 +71,7 @@ public final class RMSNorm {
                     if let p = partial { RowKernels.store(RowKernels.load(p + i) + dyv * h, p + i) }
                     i += 16
                 }
-                var sumGH = acc.sum()
+                var sumGH = RowKernels.horizontalSum(acc)
                 while i < dim {
                     let h = xr[i] * s
                     sumGH += gr[i] * w[i] * h

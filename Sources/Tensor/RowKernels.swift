@@ -41,7 +41,7 @@ public enum RowKernels {
                 acc += e
                 i += 16
             }
-            var sum = acc.sum()
+            var sum = horizontalSum(acc)
             while i < columns {
                 let e = scalarExp(xr[i] - m)
                 yr[i] = e
@@ -98,7 +98,7 @@ public enum RowKernels {
                 acc.addProduct(d, d)
                 i += 16
             }
-            var ss = acc.sum()
+            var ss = horizontalSum(acc)
             while i < columns {
                 let d = xr[i] - mu
                 ss += d * d
@@ -141,17 +141,24 @@ public enum RowKernels {
 
     // MARK: Vector helpers (shared with layers that need the same inner loops)
 
-    /// `e^x` lane-wise: Cephes-style range reduction and a degree-6 polynomial (max relative
-    /// error about 2e-7 on the normal range). Inputs below -87.3 give exactly 0 (so `-infinity`
-    /// does); inputs above 88.7 are clamped (≈ 1.7e38).
+    /// `e^x` lane-wise: Cephes-style range reduction and a degree-6 polynomial (relative error
+    /// about 1.2e-7 over the normal range). Inputs below -87.3 give exactly 0 (so `-infinity`
+    /// does); inputs above 88.7 are clamped (≈ 3.3e38); NaN stays NaN.
+    ///
+    /// Written with operations that lower to vector instructions: `clamped`, `pointwiseMin/Max`
+    /// (lane loops with NaN handling) and float→int SIMD conversions run lane by lane and made
+    /// this up to 100× slower.
     @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
         let lower: Float = -87.33654, upper: Float = 88.72283
         let under = x .< Vector(repeating: lower)
-        var v = x.clamped(lowerBound: Vector(repeating: lower), upperBound: Vector(repeating: upper))
-        // Keep NaN as NaN: clamped() may drop it.
-        let nan = x .!= x
-        let n = (v * 1.44269504088896341).rounded(.toNearestOrEven)
+        let lowerBound = Vector(repeating: lower), upperBound = Vector(repeating: upper)
+        var v = x.replacing(with: lowerBound, where: under)
+        v.replace(with: upperBound, where: x .> upperBound)
+        // Adding 1.5·2^23 rounds to an integer n, whose bits then sit in the low mantissa.
+        let magic = Vector(repeating: 12_582_912)
+        let shifted = v * 1.44269504088896341 + magic
+        let n = shifted - magic
         v = v - n * 0.693359375
         v = v + n * 2.12194440e-4
         var p = Vector(repeating: 1.9875691500E-4)
@@ -161,16 +168,16 @@ public enum RowKernels {
         p = p * v + 1.6666665459E-1
         p = p * v + 5.0000001201E-1
         p = p * v * v + v + 1
-        // Scale by 2^n through the exponent bits; n ∈ [-126, 128] after clamping, split in two
-        // factors so that n = 128 does not overflow the exponent field.
-        let ni = SIMD16<Int32>(n, rounding: .towardZero)
+        // Scale by 2^n through the exponent bits; n ∈ [-126, 128], split in two factors so
+        // that n = 128 does not overflow the exponent field.
+        let ni = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
         let half = ni &>> 1
         let rest = ni &- half
         let s1 = unsafeBitCast((half &+ 127) &<< 23, to: Vector.self)
         let s2 = unsafeBitCast((rest &+ 127) &<< 23, to: Vector.self)
         var result = p * s1 * s2
         result.replace(with: 0, where: under)
-        result.replace(with: x, where: nan)
+        result.replace(with: x, where: x .!= x)
         return result
     }
 
@@ -195,16 +202,39 @@ public enum RowKernels {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
     }
 
+    /// Largest lane, by halving. (`SIMD.max()` reduces lane by lane through memory and cost
+    /// ~20× more, which dominated softmax over short attention rows.)
+    @inline(__always)
+    public static func horizontalMax(_ v: Vector) -> Float {
+        let l8 = v.lowHalf, h8 = v.highHalf
+        let m8 = l8.replacing(with: h8, where: h8 .> l8)
+        let l4 = m8.lowHalf, h4 = m8.highHalf
+        let m4 = l4.replacing(with: h4, where: h4 .> l4)
+        let l2 = m4.lowHalf, h2 = m4.highHalf
+        let m2 = l2.replacing(with: h2, where: h2 .> l2)
+        return m2[0] > m2[1] ? m2[0] : m2[1]
+    }
+
+    /// Sum of the lanes, by halving.
+    @inline(__always)
+    public static func horizontalSum(_ v: Vector) -> Float {
+        let s8 = v.lowHalf + v.highHalf
+        let s4 = s8.lowHalf + s8.highHalf
+        let s2 = s4.lowHalf + s4.highHalf
+        return s2[0] + s2[1]
+    }
+
     /// Largest value of a row.
     @inline(__always)
     public static func rowMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
         var m = Vector(repeating: -.infinity)
         var i = 0
         while i + 16 <= n {
-            m = pointwiseMax(m, load(p + i))
+            let v = load(p + i)
+            m.replace(with: v, where: v .> m)
             i += 16
         }
-        var s = m.max()
+        var s = horizontalMax(m)
         while i < n {
             s = Swift.max(s, p[i])
             i += 1
@@ -221,7 +251,7 @@ public enum RowKernels {
             acc += load(p + i)
             i += 16
         }
-        var s = acc.sum()
+        var s = horizontalSum(acc)
         while i < n {
             s += p[i]
             i += 1
@@ -238,7 +268,7 @@ public enum RowKernels {
             acc.addProduct(load(a + i), load(b + i))
             i += 16
         }
-        var s = acc.sum()
+        var s = horizontalSum(acc)
         while i < n {
             s += a[i] * b[i]
             i += 1

@@ -5,7 +5,7 @@ import Foundation
 /// The same seed gives the same sequence on every run and machine: the bit generator is
 /// integer arithmetic only, and every derived draw (uniform, normal, bounded integers, shuffles)
 /// is computed here rather than by the standard library, whose algorithms may change between
-/// releases. Normal draws also use the C library's `log`, `sin` and `cos`, which glibc computes
+/// releases. Normal draws also use the C library's `log`, which glibc computes
 /// to within an ulp, a difference that almost never survives rounding to fp32.
 ///
 /// It is a value type: a copy continues from the same position (and so repeats the same
@@ -57,17 +57,23 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         lower + (upper - lower) * nextFloat()
     }
 
-    /// Standard normal (mean 0, variance 1) by the Box-Muller transform, in fp64.
+    /// Standard normal (mean 0, variance 1) by Marsaglia's polar form of the Box-Muller
+    /// transform, in fp64: a point uniform in the unit disc gives two independent normals with
+    /// one logarithm and no trigonometry.
     public mutating func normal() -> Double {
         if let spare = spareNormal {
             spareNormal = nil
             return spare
         }
-        // 1 − u lies in (0, 1], so the logarithm is finite.
-        let radius = (-2 * log(1 - nextDouble())).squareRoot()
-        let angle = 2 * Double.pi * nextDouble()
-        spareNormal = radius * sin(angle)
-        return radius * cos(angle)
+        while true {
+            let u = 2 * nextDouble() - 1, v = 2 * nextDouble() - 1
+            let s = u * u + v * v
+            // Accepted with probability π/4; s = 0 would make the logarithm infinite.
+            if s >= 1 || s == 0 { continue }
+            let factor = (-2 * log(s) / s).squareRoot()
+            spareNormal = v * factor
+            return u * factor
+        }
     }
 
     /// Normal with the given mean and standard deviation.

@@ -18,11 +18,12 @@ enum ByteLevelAlphabet {
         return table
     }()
 
-    /// The inverse map: the byte a character stands for, if it is one of the 256.
-    static let byte: [UInt32: UInt8] = {
-        var m: [UInt32: UInt8] = [:]
-        for (b, s) in scalar.enumerated() { m[s.value] = UInt8(b) }
-        return m
+    /// The inverse map as a table indexed by scalar value (all 256 characters are below
+    /// U+0144): the byte a character stands for, or -1.
+    static let byteTable: [Int16] = {
+        var t = [Int16](repeating: -1, count: 0x144)
+        for (b, s) in scalar.enumerated() where Int(s.value) < t.count { t[Int(s.value)] = Int16(b) }
+        return t
     }()
 
     /// The vocabulary spelling of raw bytes.
@@ -34,9 +35,10 @@ enum ByteLevelAlphabet {
     static func decode(_ token: String) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(token.unicodeScalars.count)
+        let table = byteTable
         for s in token.unicodeScalars {
-            guard let b = byte[s.value] else { return nil }
-            out.append(b)
+            guard Int(s.value) < table.count, table[Int(s.value)] >= 0 else { return nil }
+            out.append(UInt8(table[Int(s.value)]))
         }
         return out
     }

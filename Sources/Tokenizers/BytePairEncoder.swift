@@ -85,7 +85,7 @@ public final class BytePairEncoder: Sendable {
         for id in symbols { ids.append(Int(id)) }
     }
 
-    private func initialSymbols(_ word: ArraySlice<Unicode.Scalar>, bytes: [UInt8]) -> [Int32] {
+    func initialSymbols(_ word: ArraySlice<Unicode.Scalar>, bytes: [UInt8]) -> [Int32] {
         var symbols: [Int32] = []
         symbols.reserveCapacity(bytes.count)
         if byteLevel {
@@ -115,7 +115,7 @@ public final class BytePairEncoder: Sendable {
     }
 
     /// Quadratic but allocation-free merging for the short words that make up real text.
-    private func mergeShort(_ s: inout [Int32]) {
+    func mergeShort(_ s: inout [Int32]) {
         while s.count > 1 {
             var best = Int32.max
             var bestAt = -1
@@ -134,7 +134,7 @@ public final class BytePairEncoder: Sendable {
     /// O(n log n) merging for long words (a megabyte without a space must not take hours): a
     /// linked list of symbols and a min-heap of candidate pairs ordered by (rank, position);
     /// stale heap entries are skipped when popped.
-    private func mergeLong(_ s: inout [Int32]) {
+    func mergeLong(_ s: inout [Int32]) {
         let n = s.count
         var next = Array(1...n)          // n marks the end
         var prev = Array(-1..<(n - 1))

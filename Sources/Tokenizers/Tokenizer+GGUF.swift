@@ -31,12 +31,8 @@ extension GGUFVocabulary {
     /// An integer array of the metadata (empty when absent); any non-integer element is an error.
     static func ints(_ v: GGUFValue?, _ key: String, _ source: String) throws -> [Int] {
         guard let v else { return [] }
-        guard let list = v.arrayValue else {
-            throw TokenizerError.malformed(source: source, reason: "metadata \(key) is not an array")
-        }
-        let ints = list.compactMap(\.intValue)
-        guard ints.count == list.count else {
-            throw TokenizerError.malformed(source: source, reason: "metadata \(key) holds non-integers")
+        guard let ints = v.intArray else {
+            throw TokenizerError.malformed(source: source, reason: "metadata \(key) is not an array of integers")
         }
         return ints
     }

@@ -3,6 +3,7 @@ import Foundation
 /// Every subcommand, in the order `lorasb --help` lists them.
 let commands: [any Command.Type] = [
     InfoCommand.self,
+    TokenizeCommand.self,
     GenerateCommand.self,
 ]
 

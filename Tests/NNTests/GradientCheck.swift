@@ -1,19 +1,6 @@
 import Tensor
 import XCTest
 
-/// SplitMix64: a small seeded generator so every test sees the same numbers on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A tensor of `shape` with values uniform in `-scale...scale`.
 func randomTensor(_ shape: [Int], scale: Float = 1, _ rng: inout SeededGenerator) -> Tensor {
     let n = Tensor.elementCount(shape)

@@ -78,7 +78,7 @@ final class ReductionTests: XCTestCase {
 }
 
 private extension Tensor {
-    /// Elements `range` of a flat tensor as a new tensor (test helper).
+    /// Elements `range` of a flat tensor, as a view sharing its storage.
     subscript(range: Range<Int>) -> Tensor {
         Tensor(storage: storage, offset: offset + range.lowerBound, shape: [range.count])
     }

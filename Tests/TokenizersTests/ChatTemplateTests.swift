@@ -76,6 +76,13 @@ final class ChatTemplateTests: XCTestCase {
         XCTAssertThrowsError(try raising.render(messages: [.init(role: "user", content: "x")], addGenerationPrompt: false)) { e in
             XCTAssertEqual("\(e)", "chat template failed: System first")
         }
+        XCTAssertTrue(message("{{ " + String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000) + " }}").contains("nested"))
+        XCTAssertTrue(message(String(repeating: "{% if x %}", count: 5000)).contains("nested"))
+        XCTAssertTrue(message("{{ " + String(repeating: "-", count: 5000) + "1 }}").contains("nested"))
+        let unknownFilter = try ChatTemplate(source: "{{ messages | frobnicate }}")
+        XCTAssertThrowsError(try unknownFilter.render(messages: [], addGenerationPrompt: false)) { e in
+            XCTAssertTrue("\(e)".contains("unknown filter 'frobnicate'") && "\(e)".contains("--chat-template"), "\(e)")
+        }
         let undefinedAttr = try ChatTemplate(source: "{{ nothing.here }}")
         XCTAssertThrowsError(try undefinedAttr.render(messages: [], addGenerationPrompt: false))
         XCTAssertThrowsError(try ChatTemplate.builtin(named: "vicuna")) { e in

@@ -20,15 +20,34 @@ struct JinjaLexer {
     /// Line of each token, for error messages.
     private(set) var lines: [Int] = []
 
+    /// Templates are a few kilobytes; anything beyond this is not a chat template.
+    static let maxSourceBytes = 1 << 20
+
     static func tokenize(_ source: String) throws -> (tokens: [JinjaToken], lines: [Int]) {
+        guard source.utf8.count <= maxSourceBytes else {
+            throw ChatTemplateError.unsupported("a template of \(source.utf8.count) bytes (at most \(maxSourceBytes))", line: 1)
+        }
         var l = JinjaLexer(src: Array(source.unicodeScalars))
         try l.run()
         return (l.tokens, l.lines)
     }
 
-    private init(src: [Unicode.Scalar]) { self.src = src }
+    /// `lineOf[p]` is the 1-based line of scalar `p`.
+    private let lineOf: [Int32]
 
-    private func line(at p: Int) -> Int { 1 + src[0..<min(p, src.count)].lazy.filter { $0 == "\n" }.count }
+    private init(src: [Unicode.Scalar]) {
+        self.src = src
+        var lines = [Int32](repeating: 1, count: src.count + 1)
+        var current: Int32 = 1
+        for (k, c) in src.enumerated() {
+            lines[k] = current
+            if c == "\n" { current += 1 }
+        }
+        lines[src.count] = current
+        lineOf = lines
+    }
+
+    private func line(at p: Int) -> Int { Int(lineOf[max(0, min(p, src.count))]) }
 
     private func at(_ p: Int, _ s: String) -> Bool {
         var i = p

@@ -205,7 +205,7 @@ struct JinjaRenderer {
                 guard s != 0, abs((b - a) / s) < 1_000_000 else { throw error("range() too large") }
                 return .array(Swift.stride(from: a, to: b, by: s).map { .int($0) })
             default:
-                throw error("unknown function '\(fn)'")
+                throw ChatTemplateError.unsupportedFeature("unknown function '\(fn)'")
             }
         }
         guard case let .attribute(baseExpr, method) = callee else { throw error("cannot call this expression") }
@@ -233,7 +233,7 @@ struct JinjaRenderer {
             guard let k = args.first else { throw error("get() needs a key") }
             return o[k.text] ?? (args.count > 1 ? args[1] : .none)
         default:
-            throw error("unknown method '\(method)' of a \(base.typeName)")
+            throw ChatTemplateError.unsupportedFeature("unknown method '\(method)' of a \(base.typeName)")
         }
     }
 
@@ -300,7 +300,7 @@ struct JinjaRenderer {
             guard let f = args.first?.text else { throw error("map needs a filter or attribute") }
             return .array(try a.map { try filter($0, f, Array(args.dropFirst()), []) })
         default:
-            throw error("unknown filter '\(name)'")
+            throw ChatTemplateError.unsupportedFeature("unknown filter '\(name)'")
         }
     }
 
@@ -324,7 +324,7 @@ struct JinjaRenderer {
         case "equalto", "eq", "==", "sameas":
             return JinjaValue.equal(v, args.first ?? .none)
         case "ne", "!=": return !JinjaValue.equal(v, args.first ?? .none)
-        default: throw error("unknown test '\(name)'")
+        default: throw ChatTemplateError.unsupportedFeature("unknown test '\(name)'")
         }
     }
 

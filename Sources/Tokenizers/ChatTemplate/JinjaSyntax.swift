@@ -35,6 +35,9 @@ struct JinjaParser {
     private let tokens: [JinjaToken]
     private let lines: [Int]
     private var i = 0
+    /// Nesting of expressions being parsed: bounded so that hostile input cannot exhaust the stack.
+    private var depth = 0
+    private static let maxDepth = 200
 
     static func parse(_ source: String) throws -> [JinjaNode] {
         let (tokens, lines) = try JinjaLexer.tokenize(source)
@@ -86,9 +89,12 @@ struct JinjaParser {
                 try expect(.outputEnd)
                 nodes.append(.output(e))
             case .blockBegin:
+                guard depth < JinjaParser.maxDepth else { throw ChatTemplateError.unsupported("blocks nested deeper than \(JinjaParser.maxDepth)", line: line) }
                 guard i + 1 < tokens.count, case let .name(keyword) = tokens[i + 1] else { throw syntax("expected a statement") }
                 if enders.contains(keyword) { i += 2; return (nodes, keyword) }
                 i += 2
+                depth += 1
+                defer { depth -= 1 }
                 nodes.append(try statement(keyword))
             default:
                 throw syntax("unexpected \(t)")
@@ -164,6 +170,9 @@ struct JinjaParser {
     // MARK: Expressions, lowest precedence first (as in Jinja2's parser)
 
     mutating func expression() throws -> JinjaExpr {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= JinjaParser.maxDepth else { throw ChatTemplateError.unsupported("expressions nested deeper than \(JinjaParser.maxDepth)", line: line) }
         let value = try orExpression()
         if accept(.name("if")) {
             let cond = try orExpression()
@@ -233,6 +242,9 @@ struct JinjaParser {
     }
 
     private mutating func unary() throws -> JinjaExpr {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= JinjaParser.maxDepth else { throw ChatTemplateError.unsupported("expressions nested deeper than \(JinjaParser.maxDepth)", line: line) }
         if accept(.op("-")) { return try postfixAndFilters(.negate(try unary())) }
         if accept(.op("+")) { return try unary() }
         return try postfixAndFilters(try primary())
