@@ -6,6 +6,7 @@ import Tensor
 /// Why a run stopped early.
 public struct TrainingStopped: Error, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
 }
 
 /// How a run ended.
@@ -28,6 +29,8 @@ public final class Trainer {
     /// The run's folder: the final adapter, `metrics.jsonl`, `checkpoints/`.
     public let output: URL
     public private(set) var state: TrainerState
+    /// Every validation loss measured by this session's `run`, with its step.
+    public private(set) var validationHistory: [(step: Int, loss: Double)] = []
 
     private var loader: BatchLoader
     private let validation: [Batch]
@@ -77,7 +80,7 @@ public final class Trainer {
         let sessionStart = Date()
         let startStep = state.step
         let startSeconds = state.trainingSeconds
-        if state.step == 0, settings.stepsPerEval > 0, !validation.isEmpty {
+        if state.step == 0, !validation.isEmpty {
             try logValidation()
         }
         var windowLoss = LossAverage()
@@ -131,6 +134,7 @@ public final class Trainer {
             if settings.stepsPerEval > 0, state.step % settings.stepsPerEval == 0,
                state.step < settings.iterations, !validation.isEmpty {
                 try logValidation()
+                windowStart = Date()   // the rate counts training only
             }
             if interrupt?.isInterrupted == true {
                 let folder = try saveCheckpoint()
@@ -168,6 +172,7 @@ public final class Trainer {
     private func logValidation() throws {
         let started = Date()
         let loss = try validationLoss()
+        validationHistory.append((state.step, loss))
         try log?.log(["step": .integer(state.step), "validation_loss": .number(loss),
                       "validation_seconds": .number(Date().timeIntervalSince(started))])
         progress?.message("step \(state.step): validation loss \(String(format: "%.4f", loss))")

@@ -115,7 +115,8 @@ public enum TrainingCheckpoint {
         }
     }
 
-    static func createFolder(_ url: URL) throws {
+    /// Creates `url` and its parents; errors name the folder.
+    public static func createFolder(_ url: URL) throws {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
