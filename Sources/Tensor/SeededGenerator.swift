@@ -10,7 +10,7 @@ import Foundation
 ///
 /// It is a value type: a copy continues from the same position (and so repeats the same
 /// values); use `fork()` for an independent stream.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
+public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
     /// The second value of the last Box-Muller pair, handed out by the next `normal()`.
     private var spareNormal: Double?
@@ -21,6 +21,33 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         s0 = mixer.next(); s1 = mixer.next(); s2 = mixer.next(); s3 = mixer.next()
         if s0 | s1 | s2 | s3 == 0 { s0 = 0x9E37_79B9_7F4A_7C15 }  // the one state xoshiro cannot leave
         spareNormal = nil
+    }
+
+    /// The complete state, for a checkpoint: the four xoshiro256** words, plus the bit pattern
+    /// of a pending Box-Muller value when there is one.
+    public var state: [UInt64] {
+        [s0, s1, s2, s3] + (spareNormal.map { [$0.bitPattern] } ?? [])
+    }
+
+    /// A generator continuing exactly from a saved `state`. Throws for a state that is not four
+    /// (or five) words or whose generator words are all zero (xoshiro's one fixed point, which
+    /// only a corrupted checkpoint can hold).
+    public init(state: [UInt64]) throws {
+        guard state.count == 4 || state.count == 5, state.prefix(4).contains(where: { $0 != 0 }) else {
+            throw SeededGeneratorStateError()
+        }
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
+        spareNormal = state.count == 5 ? Double(bitPattern: state[4]) : nil
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        try self.init(state: c.decode([UInt64].self))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(state)
     }
 
     /// A generator at a raw xoshiro256** state (for checking against published sequences).
@@ -135,4 +162,9 @@ public struct SplitMix64: Sendable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+}
+
+/// A saved generator state that cannot be used.
+public struct SeededGeneratorStateError: Error, CustomStringConvertible {
+    public var description: String { "random generator state must be four words (five with a pending normal), not all zero" }
 }

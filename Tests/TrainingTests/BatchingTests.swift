@@ -1,46 +1,47 @@
 import Foundation
+import Tensor
 import XCTest
 @testable import Training
 
-final class ShuffleGeneratorTests: XCTestCase {
+final class RandomStateTests: XCTestCase {
     func testMatchesReferenceXoshiroAndSplitMix() throws {
         // SplitMix64 from 1234567 gives 6457827717110365317, 3203168211198807973, ... (the
         // reference C implementation's published outputs); xoshiro256** values from an
         // independent implementation of the reference algorithm.
-        XCTAssertEqual(Array(ShuffleGenerator(seed: 1_234_567).state.prefix(3)),
+        XCTAssertEqual(Array(SeededGenerator(seed: 1_234_567).state.prefix(3)),
                        [6_457_827_717_110_365_317, 3_203_168_211_198_807_973, 9_817_491_932_198_370_423])
-        var g = ShuffleGenerator(seed: 42)
+        var g = SeededGenerator(seed: 42)
         XCTAssertEqual((0..<4).map { _ in g.next() },
                        [1_546_998_764_402_558_742, 6_990_951_692_964_543_102,
                         12_544_586_762_248_559_009, 17_057_574_109_182_124_193])
-        var z = ShuffleGenerator(seed: 0)
+        var z = SeededGenerator(seed: 0)
         XCTAssertEqual([z.next(), z.next()], [11_091_344_671_253_066_420, 13_793_997_310_169_335_082])
     }
 
     func testBoundedIndicesAreUniform() {
-        var g = ShuffleGenerator(seed: 7)
+        var g = SeededGenerator(seed: 7)
         var counts = [Int](repeating: 0, count: 6)
-        for _ in 0..<60_000 { counts[g.nextIndex(below: 6)] += 1 }
+        for _ in 0..<60_000 { counts[g.nextInt(below: 6)] += 1 }
         // Each bucket expects 10,000 (σ ≈ 91): ±500 is over 5σ.
         for c in counts { XCTAssertEqual(Double(c), 10_000, accuracy: 500) }
-        XCTAssertEqual(g.nextIndex(below: 1), 0)
+        XCTAssertEqual(g.nextInt(below: 1), 0)
         let big = Int.max
-        XCTAssertTrue((0..<big).contains(g.nextIndex(below: big)))
+        XCTAssertTrue((0..<big).contains(g.nextInt(below: big)))
     }
 
     func testShuffleIsAPermutationAndStateRoundTrips() throws {
-        var g = ShuffleGenerator(seed: 3)
+        var g = SeededGenerator(seed: 3)
         var values = Array(0..<100)
         g.shuffle(&values)
         XCTAssertNotEqual(values, Array(0..<100))
         XCTAssertEqual(values.sorted(), Array(0..<100))
         let data = try JSONEncoder().encode(g)
-        var restored = try JSONDecoder().decode(ShuffleGenerator.self, from: data)
+        var restored = try JSONDecoder().decode(SeededGenerator.self, from: data)
         XCTAssertEqual(restored, g)
         XCTAssertEqual(restored.next(), g.next())
-        XCTAssertThrowsError(try ShuffleGenerator(state: [0, 0, 0, 0]))
-        XCTAssertThrowsError(try ShuffleGenerator(state: [1, 2, 3]))
-        XCTAssertThrowsError(try JSONDecoder().decode(ShuffleGenerator.self, from: Data("[0,0,0,0]".utf8)))
+        XCTAssertThrowsError(try SeededGenerator(state: [0, 0, 0, 0]))
+        XCTAssertThrowsError(try SeededGenerator(state: [1, 2, 3]))
+        XCTAssertThrowsError(try JSONDecoder().decode(SeededGenerator.self, from: Data("[0,0,0,0]".utf8)))
     }
 }
 
@@ -104,8 +105,8 @@ final class BatchCollatorTests: XCTestCase {
 final class BatchSamplerTests: XCTestCase {
     /// Lengths spread like tokenised GSM8K answers (60 to 400 tokens).
     func lengths(_ n: Int) -> [Int] {
-        var g = ShuffleGenerator(seed: 99)
-        return (0..<n).map { _ in 60 + g.nextIndex(below: 340) }
+        var g = SeededGenerator(seed: 99)
+        return (0..<n).map { _ in 60 + g.nextInt(below: 340) }
     }
 
     func drain(_ sampler: inout BatchSampler, _ count: Int) -> [(Int, [Int])] {

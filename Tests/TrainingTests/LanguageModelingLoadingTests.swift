@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 import TestSupport
 import XCTest
 @testable import Training
@@ -130,7 +131,7 @@ final class HostileDataTests: XCTestCase {
 
     func testBinaryGarbageIsAnError() throws {
         let tmp = try TemporaryFolder()
-        var g = ShuffleGenerator(seed: 1)
+        var g = SeededGenerator(seed: 1)
         let bytes = Data((0..<4096).map { _ in UInt8(truncatingIfNeeded: g.next()) })
         let url = try tmp.write("garbage.jsonl", bytes)
         XCTAssertThrowsError(try LanguageModelingDataset.load(url)) { error in

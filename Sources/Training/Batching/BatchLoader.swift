@@ -1,3 +1,4 @@
+import Tensor
 /// Tokenised examples, a sampler and a collator together: the trainer's source of batches.
 public struct BatchLoader: Sendable {
     public let examples: [TokenizedExample]
@@ -31,7 +32,7 @@ public struct BatchLoader: Sendable {
     public static func evaluationBatches(_ examples: [TokenizedExample], batchSize: Int,
                                          padTokenID: Int) throws -> [Batch] {
         try TrainingSettingError.check("batch size", batchSize, atLeast: 1)
-        var unused = ShuffleGenerator(seed: 0)
+        var unused = SeededGenerator(seed: 0)
         let collator = BatchCollator(padTokenID: padTokenID)
         return BatchOrdering.longestFirst
             .batches(lengths: examples.map(\.tokens.count), batchSize: batchSize, dropLast: false,

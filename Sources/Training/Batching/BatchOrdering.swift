@@ -1,3 +1,4 @@
+import Tensor
 /// How the examples of an epoch are grouped into batches.
 public enum BatchOrdering: Equatable, Sendable {
     /// A fresh random permutation each epoch, cut into consecutive batches.
@@ -20,7 +21,7 @@ public enum BatchOrdering: Equatable, Sendable {
     /// The batches (lists of example indices) of one epoch. Only random orderings draw from
     /// `generator`.
     func batches(lengths: [Int], batchSize: Int, dropLast: Bool,
-                 generator: inout ShuffleGenerator) -> [[Int]] {
+                 generator: inout SeededGenerator) -> [[Int]] {
         let n = lengths.count
         func longestFirst(_ indices: [Int]) -> [Int] {
             indices.enumerated().sorted { a, b in

@@ -1,3 +1,4 @@
+import Tensor
 /// Hands out the example indices of each batch, epoch after epoch, from a seed; its `State`
 /// (epoch, position in the epoch, generator state) restores the exact sequence that follows, so
 /// a run resumed from a checkpoint trains on the very batches it would have.
@@ -9,7 +10,7 @@ public struct BatchSampler: Sendable {
         /// How many batches of that epoch have been handed out.
         public var position: Int
         /// The generator as it was when the epoch's order was drawn.
-        public var epochGenerator: ShuffleGenerator
+        public var epochGenerator: SeededGenerator
         /// The dataset size and batch size the state belongs to, checked on restore.
         public var exampleCount: Int
         public var batchSize: Int
@@ -23,7 +24,7 @@ public struct BatchSampler: Sendable {
     /// The batches of the current epoch.
     private var plan: [[Int]]
     /// The generator after drawing the current epoch: where the next epoch's order comes from.
-    private var nextGenerator: ShuffleGenerator
+    private var nextGenerator: SeededGenerator
 
     /// A sampler over examples of the given token `lengths`. Throws when not even one batch can be
     /// formed (no examples, or fewer than `batchSize` with `dropLast`) or the batch size is below 1.
@@ -37,7 +38,7 @@ public struct BatchSampler: Sendable {
         self.batchSize = batchSize
         self.ordering = ordering
         self.dropLast = dropLast
-        let generator = ShuffleGenerator(seed: seed)
+        let generator = SeededGenerator(seed: seed)
         state = State(epoch: 0, position: 0, epochGenerator: generator,
                       exampleCount: lengths.count, batchSize: batchSize)
         plan = []
