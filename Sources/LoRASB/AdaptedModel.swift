@@ -35,11 +35,13 @@ public struct AdaptedModel {
             throw AdapterError.file(path: adapter.path, problem: "no such adapter folder")
         }
         let manifest = try AdapterFolder.manifest(in: adapter)
-        let model = try LoadedModel(modelURL, labelCount: manifest.labels?.count, seed: seed)
-        guard manifest.task == model.task.rawValue else {
+        // The task first: an encoder cannot even be built without the adapter's label count.
+        let task: TaskKind = try ModelFiles(url: modelURL).config.family == .llama ? .causalLM : .sequenceClassification
+        guard manifest.task == task.rawValue else {
             throw AdapterError.mismatch(path: adapter.path, problem:
-                "the adapter is for a \(manifest.task) model; \(modelURL.path) is a \(model.task.rawValue) model")
+                "the adapter is for a \(manifest.task) model; \(modelURL.path) is a \(task.rawValue) model")
         }
+        let model = try LoadedModel(modelURL, labelCount: manifest.labels?.count, seed: seed)
         let (set, loaded) = try AdapterFolder.load(adapter, onto: model.network, identity: model.identity)
         self.model = model
         adapters = set
