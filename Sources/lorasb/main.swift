@@ -6,6 +6,8 @@ let commands: [any Command.Type] = [
     TokenizeCommand.self,
     TrainCommand.self,
     GenerateCommand.self,
+    EvalCommand.self,
+    ExportCommand.self,
 ]
 
 func printStandardError(_ s: String) {

@@ -7,6 +7,7 @@ struct GenerateCommand: Command {
     static let summary = "generate text from a prompt with a decoder model (KV cache, sampling)"
     static let flags: [Arguments.Flag] = [
         .init("model", help: "model folder (config.json + safetensors) or .gguf file"),
+        .init("adapter", aliases: ["adapter-path"], help: "a lorasb adapter folder (from lorasb train) to load onto the model"),
         .init("prompt", help: "the prompt text"),
         .init("chat", value: false, help: "wrap the prompt as a user message with the model's chat template"),
         .init("max-tokens", help: "new tokens at most (default 128)"),
@@ -29,16 +30,11 @@ struct GenerateCommand: Command {
               options.topP > 0, options.topP <= 1 else {
             throw CLIError("--max-tokens, --temperature and --top-k must be ≥ 0, --top-p in (0, 1]")
         }
-        let files = try ModelFiles(url: modelURL)
-        let model = try LlamaModel(files: files)
-        let tokenizer: Tokenizer
-        if let gguf = files.gguf {
-            tokenizer = try Tokenizer.load(gguf: gguf)
-        } else if let file = files.tokenizerFile {
-            tokenizer = try Tokenizer.load(tokenizerJSON: file)
-        } else {
-            throw CLIError("\(modelURL.path) has no tokenizer")
+        let adapted = try AdaptedModel(model: modelURL, adapter: args.string("adapter").map { URL(fileURLWithPath: $0) })
+        guard let model = adapted.model.decoder else {
+            throw CLIError("\(modelURL.path) is not a decoder: generate needs a causal language model")
         }
+        let tokenizer = adapted.model.tokenizer
         let text = args.has("chat")
             ? try tokenizer.applyChatTemplate([ChatMessage(role: "user", content: prompt)], addGenerationPrompt: true)
             : prompt

@@ -1,0 +1,90 @@
+import Foundation
+import LoRASB
+
+/// `lorasb eval`: loss / perplexity, GSM8K accuracy or classification metrics of a model,
+/// with or without a trained adapter.
+struct EvalCommand: Command {
+    static let name = "eval"
+    static let summary = "evaluate a model (optionally with an adapter): loss/perplexity, GSM8K accuracy, classification accuracy/F1/MCC"
+    static let flags: [Arguments.Flag] = [
+        .init("model", help: "model folder (config.json + safetensors + tokenizer.json) or .gguf file"),
+        .init("adapter", aliases: ["adapter-path"], help: "a lorasb adapter folder (from lorasb train) to load onto the model"),
+        .init("data", help: "JSONL/TSV file, or a folder with train/valid(dev)/test files; a GLUE task folder"),
+        .init("split", help: "valid, test or train (default: valid, else test; ignored for a file)"),
+        .init("metric", help: "auto (default), loss, gsm8k or classification"),
+        .init("limit", help: "evaluate only the first N examples"),
+        .init("max-tokens", help: "GSM8K: new tokens per answer (default 256)"),
+        .init("batch-size", help: "examples per batch (default 8)"),
+        .init("max-seq-len", help: "truncate examples to this many tokens (default 2048)"),
+        .init("prompt-field", help: "JSONL field holding the prompt (e.g. question for GSM8K)"),
+        .init("completion-field", help: "JSONL field holding the completion (e.g. answer for GSM8K)"),
+        .init("text-field", help: "JSONL field holding plain text (loss on every token)"),
+        .init("chat-field", help: "JSONL field holding chat messages"),
+        .init("task", help: "GLUE task preset for encoders: cola, mrpc or rte (detected from the folder name)"),
+        .init("text-column", help: "classification: text field or TSV column (default text)"),
+        .init("pair-column", help: "classification: second text field or column, for pairs"),
+        .init("label-column", help: "classification: label field or column (default label)"),
+        .init("chat-template", help: "chatml, llama3 or none instead of the model's own template"),
+        .init("output", help: "GSM8K: write every problem's generation and score to this JSONL file"),
+        .init("dump-logits", help: "write input ids and logits of the evaluated examples to this .safetensors file"),
+        .init("json", value: false, help: "print the result as JSON"),
+    ]
+
+    static func run(_ args: Arguments) throws {
+        let request = try makeRequest(args)
+        let printer = ProgressPrinter.standardError()
+        let job = EvaluationJob(request) { printer.update($0) }
+        let result = try job.run()
+        printer.finish()
+        if args.has("json") {
+            var object: [String: Any] = ["metric": result.metric.rawValue, "file": result.file, "examples": result.examples]
+            for (name, value) in result.values where value.isFinite { object[name] = value }
+            if let a = request.adapter { object["adapter"] = a.path }
+            printJSONObject(object)
+        } else {
+            print("\(result.file): \(result.examples) examples")
+            for (name, value) in result.values {
+                print(name == "correct" || name == "target_tokens" ? "\(name): \(Int(value))" : "\(name): \(String(format: "%.4f", value))")
+            }
+        }
+    }
+
+    static func makeRequest(_ args: Arguments) throws -> EvaluationRequest {
+        var data = DataOptions(path: URL(fileURLWithPath: try args.required("data")))
+        data.promptField = args.string("prompt-field")
+        data.completionField = args.string("completion-field")
+        data.textField = args.string("text-field")
+        data.chatField = args.string("chat-field")
+        if let t = args.string("task") {
+            guard let task = GLUETask(rawValue: t.lowercased()) else {
+                throw CLIError("--task must be one of \(GLUETask.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            data.glueTask = task
+        }
+        data.classificationText = args.string("text-column") ?? "text"
+        data.classificationTextPair = args.string("pair-column")
+        data.classificationLabel = args.string("label-column") ?? "label"
+        var request = EvaluationRequest(model: URL(fileURLWithPath: try args.required("model")),
+                                        adapter: args.string("adapter").map { URL(fileURLWithPath: $0) },
+                                        data: data)
+        if let s = args.string("split") {
+            let name = ["validation": "valid", "dev": "valid"][s] ?? s
+            guard let split = DataSplit(rawValue: name) else { throw CLIError("--split must be valid, test or train") }
+            request.split = split
+        }
+        if let m = args.string("metric") {
+            guard let metric = EvaluationMetric(rawValue: m) else {
+                throw CLIError("--metric must be one of \(EvaluationMetric.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            request.metric = metric
+        }
+        request.limit = try positive(args, "limit")
+        request.maxNewTokens = try positive(args, "max-tokens") ?? 256
+        request.batchSize = try positive(args, "batch-size") ?? 8
+        request.maxSequenceLength = try positive(args, "max-seq-len") ?? 2048
+        request.chatTemplate = args.string("chat-template")
+        request.generationsOutput = args.string("output").map { URL(fileURLWithPath: $0) }
+        request.dumpLogits = args.string("dump-logits").map { URL(fileURLWithPath: $0) }
+        return request
+    }
+}
