@@ -1,4 +1,5 @@
 import Foundation
+import Tokenizers
 import Training
 
 /// Where the examples come from and how their fields are read.
@@ -77,20 +78,24 @@ public struct DataOptions: Sendable {
         } else {
             let isTSV = path.pathExtension.lowercased() == "tsv"
                 || (try? DataSplitFiles.locate(path, fileExtension: "tsv").train) != nil
-            let format: ClassificationFileFormat = isTSV
-                ? .tsv(ClassificationTableFormat(hasHeader: true, text: .name(classificationText),
-                                                 textPair: classificationTextPair.map { .name($0) },
-                                                 label: .name(classificationLabel)))
-                : .jsonl(ClassificationJSONFormat(textField: classificationText,
-                                                  textPairField: classificationTextPair,
-                                                  labelField: classificationLabel))
-            splits = try ClassificationDataset.loadSplits(path, format: format)
+            splits = try ClassificationDataset.loadSplits(path, format: classificationFormat(tsv: isTSV))
         }
         guard let train = splits.train, train.count > 0 else {
             throw DataError(path, "no training examples")
         }
         let validation = splits.validation ?? splits.test
         return (train.prefix(maxTrainExamples), validation?.prefix(maxValidationExamples), task)
+    }
+
+    /// How classification files without a GLUE preset are read: named TSV columns (with a
+    /// header) or JSONL fields.
+    func classificationFormat(tsv: Bool) -> ClassificationFileFormat {
+        tsv ? .tsv(ClassificationTableFormat(hasHeader: true, text: .name(classificationText),
+                                             textPair: classificationTextPair.map { .name($0) },
+                                             label: .name(classificationLabel)))
+            : .jsonl(ClassificationJSONFormat(textField: classificationText,
+                                              textPairField: classificationTextPair,
+                                              labelField: classificationLabel))
     }
 
     private func limit<T>(_ xs: [T], _ n: Int?) -> [T] {
@@ -104,5 +109,30 @@ extension ClassificationDataset {
     func prefix(_ n: Int?) -> ClassificationDataset {
         guard let n, n >= 0, n < count else { return self }
         return ClassificationDataset(path: path, examples: Array(examples.prefix(n)), lines: Array(lines.prefix(n)))
+    }
+}
+
+extension ClassificationDataset {
+    /// The examples as token ids (text pairs with segment ids) and class indices under `labels`,
+    /// each cut to `maxLength` tokens the tokenizer's way (longest text first, special tokens
+    /// kept). Returns how many had to be cut. A label outside `labels` is an error naming its line.
+    func encoded(with tokenizer: Tokenizer, labels: [String], maxLength: Int) throws -> (examples: [TokenizedExample], truncated: Int) {
+        var index: [String: Int] = [:]
+        for (i, l) in labels.enumerated() where index[l] == nil { index[l] = i }
+        var cut = 0
+        var out: [TokenizedExample] = []
+        out.reserveCapacity(count)
+        for (e, line) in zip(examples, lines) {
+            guard let label = index[e.label] else {
+                throw DataError(path: path, line: line, "label \"\(e.label)\" is not one of the model's labels \(labels)")
+            }
+            var enc = tokenizer.encode(e.text, pair: e.textPair)
+            if enc.ids.count > maxLength {
+                enc = tokenizer.encode(e.text, pair: e.textPair, truncation: TruncationOptions(maxLength: maxLength))
+                cut += 1
+            }
+            out.append(TokenizedExample(tokens: enc.ids, label: label, tokenTypes: enc.typeIds))
+        }
+        return (out, cut)
     }
 }

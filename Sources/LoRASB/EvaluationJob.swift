@@ -174,29 +174,12 @@ public final class EvaluationJob {
         }
         let task = r.data.resolvedGLUETask
         let file = try splitFile(fileExtension: "tsv", glue: task)
-        let format: ClassificationFileFormat
-        if let task {
-            format = .tsv(task.tableFormat)
-        } else if file.pathExtension.lowercased() == "tsv" {
-            format = .tsv(ClassificationTableFormat(hasHeader: true, text: .name(r.data.classificationText),
-                                                    textPair: r.data.classificationTextPair.map { .name($0) },
-                                                    label: .name(r.data.classificationLabel)))
-        } else {
-            format = .jsonl(ClassificationJSONFormat(textField: r.data.classificationText,
-                                                     textPairField: r.data.classificationTextPair,
-                                                     labelField: r.data.classificationLabel))
-        }
+        let format: ClassificationFileFormat = task.map { .tsv($0.tableFormat) }
+            ?? r.data.classificationFormat(tsv: file.pathExtension.lowercased() == "tsv")
         let dataset = try ClassificationDataset.load(file, format: format).prefix(r.limit)
         guard dataset.count > 0 else { throw DataError(file, "no examples to evaluate") }
-        var examples: [TokenizedExample] = []
-        for (e, line) in zip(dataset.examples, dataset.lines) {
-            guard let label = labels.firstIndex(of: e.label) else {
-                throw DataError(path: file.path, line: line, "label \"\(e.label)\" is not one of the model's labels \(labels)")
-            }
-            let enc = model.tokenizer.encode(e.text, pair: e.textPair,
-                                             truncation: TruncationOptions(maxLength: min(r.maxSequenceLength, model.files.config.maxPositions)))
-            examples.append(TokenizedExample(tokens: enc.ids, label: label, tokenTypes: enc.typeIds))
-        }
+        let examples = try dataset.encoded(with: model.tokenizer, labels: labels,
+                                           maxLength: min(r.maxSequenceLength, model.files.config.maxPositions)).examples
         if let dump = r.dumpLogits { try dumpLogits(model, examples, to: dump) }
         let predicted = try Evaluation.predictions(model, examples, batchSize: r.batchSize)
         let references = examples.map { $0.label ?? -1 }

@@ -227,21 +227,8 @@ public final class FineTuneJob {
         guard let c = data.classification, let labels = data.labels else {
             throw TrainingStopped(description: "no data")
         }
-        func encode(_ d: ClassificationDataset) throws -> ([TokenizedExample], Int) {
-            let classes = try d.classIndices(labels)
-            var cut = 0
-            let examples = zip(d.examples, classes).map { e, label -> TokenizedExample in
-                let full = model.tokenizer.encode(e.text, pair: e.textPair)
-                let enc = full.ids.count > limit
-                    ? model.tokenizer.encode(e.text, pair: e.textPair, truncation: TruncationOptions(maxLength: limit))
-                    : full
-                if enc.ids.count < full.ids.count { cut += 1 }
-                return TokenizedExample(tokens: enc.ids, label: label, tokenTypes: enc.typeIds)
-            }
-            return (examples, cut)
-        }
-        let (train, cut) = try encode(c.train)
-        let validation = try c.validation.map { try encode($0).0 } ?? []
+        let (train, cut) = try c.train.encoded(with: model.tokenizer, labels: labels.labels, maxLength: limit)
+        let validation = try c.validation.map { try $0.encoded(with: model.tokenizer, labels: labels.labels, maxLength: limit).examples } ?? []
         var report = TruncationReport()
         report.truncatedExamples = cut
         return EncodedData(train: train, validation: validation, truncation: report)
