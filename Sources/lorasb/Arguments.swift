@@ -55,6 +55,26 @@ struct Arguments {
     }
 
     func has(_ name: String) -> Bool { switches.contains(name) }
+
+    /// Fills every flag the command line left unset from `settings` (a `--config` file's
+    /// keys; `_` and `-` are interchangeable). Unknown keys are errors, as unknown flags are.
+    mutating func applyDefaults(_ settings: [String: String], flags: [Flag], source: String) throws {
+        var byName: [String: Flag] = [:]
+        for f in flags { byName[f.name] = f; for a in f.aliases { byName[a] = f } }
+        for (key, value) in settings.sorted(by: { $0.key < $1.key }) {
+            let name = key.replacingOccurrences(of: "_", with: "-")
+            guard let flag = byName[name], flag.name != "config" else {
+                throw CLIError("\(source): unknown setting '\(key)'")
+            }
+            if flag.takesValue {
+                if values[flag.name] == nil { values[flag.name] = value }
+            } else if ["true", "yes", "1"].contains(value.lowercased()) {
+                switches.insert(flag.name)
+            } else if !["false", "no", "0"].contains(value.lowercased()) {
+                throw CLIError("\(source): '\(key)' is a switch: expected true or false, got '\(value)'")
+            }
+        }
+    }
     func string(_ name: String) -> String? { values[name] }
 
     func required(_ name: String) throws -> String {

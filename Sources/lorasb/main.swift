@@ -4,6 +4,7 @@ import Foundation
 let commands: [any Command.Type] = [
     InfoCommand.self,
     TokenizeCommand.self,
+    TrainCommand.self,
     GenerateCommand.self,
 ]
 

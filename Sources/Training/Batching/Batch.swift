@@ -21,6 +21,8 @@ public struct Batch: Equatable, Sendable {
     public let labels: BatchLabels
     /// The number of real tokens of each row.
     public let lengths: [Int]
+    /// `rows × sequenceLength` segment ids when any example has them (0 on padding).
+    public var tokenTypes: [Int]? = nil
 
     public var rows: Int { exampleIndices.count }
     /// Real (non-padding) tokens in the batch, for tokens-per-second figures.
@@ -60,11 +62,14 @@ public struct BatchCollator: Sendable {
         var ids = [Int](repeating: padTokenID, count: rows.count * length)
         var mask = [Int](repeating: 0, count: rows.count * length)
         var tokenLabels = isClassification ? [] : [Int](repeating: BatchCollator.ignoreIndex, count: rows.count * length)
+        let hasTypes = rows.contains { $0.tokenTypes != nil }
+        var types = hasTypes ? [Int](repeating: 0, count: rows.count * length) : []
         for (r, example) in rows.enumerated() {
             let base = r * length
             for (t, token) in example.tokens.enumerated() {
                 ids[base + t] = token
                 mask[base + t] = 1
+                if hasTypes { types[base + t] = example.tokenTypes?[t] ?? 0 }
                 if !isClassification && (example.targetMask?[t] ?? true) {
                     tokenLabels[base + t] = token
                 }
@@ -73,7 +78,9 @@ public struct BatchCollator: Sendable {
         let labels: BatchLabels = isClassification
             ? .classes(rows.map { $0.label ?? 0 })
             : .tokens(tokenLabels)
-        return Batch(exampleIndices: indices, sequenceLength: length, tokenIDs: ids,
-                     attentionMask: mask, labels: labels, lengths: rows.map(\.tokens.count))
+        var batch = Batch(exampleIndices: indices, sequenceLength: length, tokenIDs: ids,
+                          attentionMask: mask, labels: labels, lengths: rows.map(\.tokens.count))
+        batch.tokenTypes = hasTypes ? types : nil
+        return batch
     }
 }

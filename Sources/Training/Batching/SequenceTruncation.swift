@@ -43,6 +43,10 @@ public struct SequenceTruncation: Sendable {
                     mask.removeLast(mask.count - maxLength)
                     e.targetMask = mask
                 }
+                if var types = e.tokenTypes {
+                    types.removeLast(types.count - maxLength)
+                    e.tokenTypes = types
+                }
             }
             if e.tokens.isEmpty || (e.label == nil && e.targetCount == 0) {
                 report.droppedExamples += 1

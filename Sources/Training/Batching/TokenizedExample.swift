@@ -7,6 +7,9 @@ public struct TokenizedExample: Equatable, Sendable {
     public var tokens: [Int]
     public var targetMask: [Bool]?
     public var label: Int?
+    /// Segment ids (BERT's token types: 0 for the first text of a pair, 1 for the second);
+    /// nil means all 0.
+    public var tokenTypes: [Int]?
 
     /// A language-modelling example; `targetMask` (one flag per token) defaults to all tokens.
     public init(tokens: [Int], targetMask: [Bool]? = nil) {
@@ -17,11 +20,14 @@ public struct TokenizedExample: Equatable, Sendable {
         self.label = nil
     }
 
-    /// A classification example of class `label`.
-    public init(tokens: [Int], label: Int) {
+    /// A classification example of class `label`, with the segment ids of a text pair.
+    public init(tokens: [Int], label: Int, tokenTypes: [Int]? = nil) {
+        precondition(tokenTypes == nil || tokenTypes?.count == tokens.count,
+                     "token types need one id per token")
         self.tokens = tokens
         self.targetMask = nil
         self.label = label
+        self.tokenTypes = tokenTypes
     }
 
     /// A prompt/completion pair: the loss covers only the completion's tokens.

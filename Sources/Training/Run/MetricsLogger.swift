@@ -32,12 +32,22 @@ public final class MetricsLogger {
 
     /// The JSON line (without newline) for a record.
     public static func line(_ record: KeyValuePairs<String, MetricValue>) -> String {
-        "{" + record.map { "\(MetricValue.quoted($0.key)):\($0.value.json)" }.joined(separator: ",") + "}"
+        line(record.map { ($0.key, $0.value) })
+    }
+
+    /// The JSON line (without newline) for fields in order.
+    public static func line(_ fields: [(String, MetricValue)]) -> String {
+        "{" + fields.map { "\(MetricValue.quoted($0.0)):\($0.1.json)" }.joined(separator: ",") + "}"
     }
 
     /// Writes one record as one line.
     public func log(_ record: KeyValuePairs<String, MetricValue>) throws {
-        let text = MetricsLogger.line(record) + "\n"
+        try log(record.map { ($0.key, $0.value) })
+    }
+
+    /// Writes fields (in order) as one line.
+    public func log(_ fields: [(String, MetricValue)]) throws {
+        let text = MetricsLogger.line(fields) + "\n"
         do {
             try handle.write(contentsOf: Data(text.utf8))
         } catch {

@@ -1,8 +1,7 @@
 import Foundation
-import ModelIO
 
-/// Whole-file atomic writes for what a run saves besides tensors (trainer state, configs,
-/// evaluation results), through ModelIO's `AtomicFileWriter`: the bytes go to a temporary file
+/// Whole-file atomic writes for what is saved besides tensors (adapter and trainer state,
+/// configs, evaluation results), through `AtomicFileWriter`: the bytes go to a temporary file
 /// beside the destination, are flushed to disk and renamed over it, so a crash or a full disk
 /// leaves the previous file intact. Errors (`ModelIOError`) name the destination and the reason.
 public enum AtomicFile {
@@ -31,6 +30,19 @@ public enum AtomicFile {
         let data: Data
         do {
             data = try encoder.encode(value)
+        } catch {
+            throw ModelIOError(url, "cannot encode JSON: \(error)")
+        }
+        try write(data + Data("\n".utf8), to: url)
+    }
+
+    /// Writes a `JSONSerialization` object (dictionaries, arrays, strings, numbers, NSNull) as
+    /// pretty-printed JSON with sorted keys, for formats other tools define (PEFT, Transformers).
+    public static func writeJSONObject(_ object: Any, to url: URL) throws {
+        let data: Data
+        do {
+            data = try JSONSerialization.data(withJSONObject: object,
+                                              options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         } catch {
             throw ModelIOError(url, "cannot encode JSON: \(error)")
         }

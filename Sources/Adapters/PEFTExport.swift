@@ -1,0 +1,75 @@
+import Foundation
+import ModelIO
+import NN
+import Tensor
+
+/// Writes an adapter in Hugging Face PEFT's LoRA format (`adapter_config.json` +
+/// `adapter_model.safetensors`), which `PeftModel.from_pretrained` loads onto the Transformers
+/// model.
+///
+/// LoRA-SB and LoRA-XS re-express exactly as plain LoRA: `s·B R A = B · (s·R A)`, so
+/// `lora_B = B` `[out, r]`, `lora_A = s·R·A` `[r, in]` and `lora_alpha = r` (PEFT's scale 1).
+/// A LoRA adapter is written as it is, with its own alpha. Trained model parameters (a
+/// classification head) go under `base_model.model.<name>` and their modules into
+/// `modules_to_save`, as PEFT saves them.
+public enum PEFTExport {
+    public static let configName = "adapter_config.json"
+    public static let tensorsName = "adapter_model.safetensors"
+
+    /// The PEFT tensors: name → value.
+    public static func tensors(of adapters: AdapterSet) throws -> [(String, Tensor)] {
+        var out: [(String, Tensor)] = []
+        for e in adapters.entries {
+            let key = "base_model.model.\(e.target.modulePath)"
+            switch e.adapter {
+            case let xs as LoRAXSAdapter:
+                let ra = Gemm.product(xs.r.value, xs.a.value)
+                if xs.scale != 1 { Elementwise.scale(ra, by: xs.scale, into: ra) }
+                out += [("\(key).lora_A.weight", ra), ("\(key).lora_B.weight", xs.b.value)]
+            case let lora as LoRAAdapter:
+                out += [("\(key).lora_A.weight", lora.a.value), ("\(key).lora_B.weight", lora.b.value)]
+            default:
+                throw AdapterError.invalidSetting("full fine-tuning has no low-rank factors: export it with --merge")
+            }
+        }
+        for (name, p) in adapters.trainableParameters where !name.contains(".lora_") {
+            out.append(("base_model.model.\(name)", p.value))
+        }
+        return out
+    }
+
+    /// Writes the PEFT adapter folder. `taskType` is PEFT's (`CAUSAL_LM`, `SEQ_CLS`);
+    /// `baseModel` goes to `base_model_name_or_path`.
+    public static func write(_ adapters: AdapterSet, taskType: String, baseModel: String,
+                             to folder: URL) throws {
+        try AdapterFolder.createFolder(folder)
+        let s = adapters.settings
+        var writer = SafeTensorsWriter(metadata: ["format": "pt"])
+        for (name, t) in try tensors(of: adapters) { writer.add(name, t) }
+        let isLoRA = s.method == .lora
+        let headModules = orderedUnique(adapters.trainableParameters.map(\.name)
+            .filter { !$0.contains(".lora_") }
+            .map { name in name.split(separator: ".").prefix(1).joined(separator: ".") })
+        let config: [String: Any] = [
+            "peft_type": "LORA",
+            "task_type": taskType,
+            "r": s.rank,
+            "lora_alpha": isLoRA ? s.alpha : Double(s.rank),
+            "lora_dropout": 0.0,
+            "bias": "none",
+            "fan_in_fan_out": false,
+            "inference_mode": true,
+            "init_lora_weights": true,
+            "use_rslora": false,
+            "use_dora": false,
+            // Full module paths: PEFT matches a listed name exactly or as a dotted suffix, so
+            // `output.dense` alone would also catch `attention.output.dense`.
+            "target_modules": adapters.entries.map(\.target.modulePath),
+            "modules_to_save": headModules.isEmpty ? NSNull() : headModules,
+            "base_model_name_or_path": baseModel,
+            "revision": NSNull(),
+        ]
+        try writer.write(to: folder.appendingPathComponent(tensorsName))
+        try AtomicFile.writeJSONObject(config, to: folder.appendingPathComponent(configName))
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Adapters
+import Models
+import NN
+import Tensor
+import TestSupport
+
+/// The tiny random-weight checkpoints of Tests/Fixtures/models and batches over them.
+enum TinyModels {
+    static func url(_ name: String) -> URL {
+        TestPaths.fixtures.appendingPathComponent("models").appendingPathComponent(name)
+    }
+
+    static func llama(_ name: String = "tiny-llama") throws -> LlamaModel {
+        try LlamaModel(contentsOf: url(name))
+    }
+
+    /// A labelled causal-LM batch: `rows` sequences of `length` ids (vocabulary 96), the
+    /// first `prompt` positions unlabelled, the last row right-padded by two.
+    static func lmBatch(seed: UInt64, rows: Int = 2, length: Int = 9, prompt: Int = 3) throws -> TrainingBatch {
+        var g = SeededGenerator(seed: seed)
+        var ids: [[Int]] = [], mask: [[Int]] = [], labels: [[Int]] = []
+        for r in 0..<rows {
+            let real = r == rows - 1 ? length - 2 : length
+            let row = (0..<length).map { $0 < real ? 3 + Int(g.next() % 90) : 0 }
+            ids.append(row)
+            mask.append((0..<length).map { $0 < real ? 1 : 0 })
+            labels.append((0..<length).map { $0 < prompt || $0 >= real ? -100 : row[$0] })
+        }
+        return TrainingBatch(tokens: try TokenBatch(ids: ids, attentionMask: mask, labels: labels))
+    }
+}
+
+/// ‖a − b‖ / ‖b‖ in double precision.
+func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
+    var num = 0.0, den = 0.0
+    for i in a.indices {
+        let d = Double(a[i]) - Double(b[i])
+        num += d * d
+        den += Double(b[i]) * Double(b[i])
+    }
+    return (num / max(den, 1e-30)).squareRoot()
+}
