@@ -28,6 +28,8 @@ def run(command):
         if line.startswith("RESULT "):
             result = json.loads(line[len("RESULT "):])
             result["wall_seconds"] = time.time() - started
+            # Every result as it arrives, so an interrupted run keeps what it measured.
+            print(json.dumps(result), file=sys.stderr, flush=True)
             return result
     sys.stderr.write(f"no result from {' '.join(command)}:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}\n")
     return None

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Side-by-side comparison with the PyTorch reference (see BENCHMARKS.md):
-#   Benchmarks/compare.sh [--repetitions N] [--json FILE] [workload ...]
+#   Benchmarks/reference/compare.sh [--repetitions N] [--json FILE] [workload ...]
 # Builds the Benchmarks executable in release, creates the reference virtual environment when
 # missing (scripts/reference-venv.sh), then alternates ours and the reference per workload.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 swift build -c release --product Benchmarks >&2
 PYTHON="$("$ROOT/scripts/reference-venv.sh")"
