@@ -17,12 +17,26 @@ let sections: [any BenchmarkSection] = [
                     body: runTokenizerBenchmark),
     FunctionSection(name: "model", summary: "forward, forward+backward and generation speed of both models",
                     body: runModelBenchmark),
+    ComparisonWorkload(name: "step-smollm2", summary: "LoRA-SB r=32 training step, SmolLM2 4×256, all seven projections",
+                       body: { try TrainingStepWorkloads.smolLM2(.loraSB) }),
+    ComparisonWorkload(name: "step-minilm", summary: "LoRA-SB r=24 classification step, MiniLM 32×128",
+                       body: { try TrainingStepWorkloads.miniLM() }),
+    ComparisonWorkload(name: "init-smollm2", summary: "LoRA-SB initialisation: 50 samples + SVD of every target, SmolLM2",
+                       body: { try InitializationWorkload.smolLM2() }),
+    ComparisonWorkload(name: "generate-b1", summary: "greedy generation of 128 tokens, SmolLM2, batch 1",
+                       body: { try GenerationWorkload.smolLM2(batch: 1) }),
+    ComparisonWorkload(name: "generate-b8", summary: "greedy generation of 128 tokens, SmolLM2, batch 8",
+                       body: { try GenerationWorkload.smolLM2(batch: 8) }),
+    ComparisonWorkload(name: "lora-step-smollm2", summary: "LoRA r=8 training step, SmolLM2 4×256",
+                       body: { try TrainingStepWorkloads.smolLM2(.lora) }),
+    ComparisonWorkload(name: "full-step-smollm2", summary: "full fine-tuning step, SmolLM2 4×256",
+                       body: { try TrainingStepWorkloads.smolLM2(.full, repetitions: 1) }),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--list") || arguments.contains("--help") || arguments.contains("-h") {
     print("Sections (run all when none is named):")
-    for section in sections { print("  \(section.name.padding(toLength: 12, withPad: " ", startingAt: 0))\(section.summary)") }
+    for section in sections { print("  \(section.name.padding(toLength: 20, withPad: " ", startingAt: 0))\(section.summary)") }
     exit(0)
 }
 let known = Set(sections.map(\.name))

@@ -57,3 +57,11 @@ public struct TokenBatch: Sendable {
 
     public var tokenCount: Int { batchSize * length }
 }
+
+extension TokenBatch {
+    /// The attention mask as the NN attention layers take it (true = real token), or nil when
+    /// every token is real (the layers then skip the padding mask).
+    public var paddingFlags: [Bool]? {
+        attentionMask.allSatisfy({ $0 != 0 }) ? nil : attentionMask.map { $0 != 0 }
+    }
+}

@@ -18,6 +18,14 @@ public struct Llama3RopeScaling: Equatable, Sendable {
     }
 }
 
+/// How rotary frequencies are rescaled for long contexts (`rope_scaling` / `rope_parameters`).
+public enum RotaryScaling: Equatable, Sendable {
+    /// Transformers' "linear" type: every inverse frequency divided by `factor`.
+    case linear(factor: Double)
+    /// Llama 3.1's band-wise rescaling.
+    case llama3(Llama3RopeScaling)
+}
+
 /// Rotary position embeddings in the Hugging Face Llama convention ("rotate_half"): the head
 /// dimension is split into two halves and element `i` of the first half is rotated with
 /// element `i` of the second by the angle `position · inv_freq[i]`,
@@ -32,7 +40,7 @@ public struct Llama3RopeScaling: Equatable, Sendable {
 public final class RotaryEmbedding {
     public let headDimension: Int
     public let theta: Double
-    public let scaling: Llama3RopeScaling?
+    public let scaling: RotaryScaling?
     /// `inv_freq`, `headDimension / 2` values (after any Llama 3 scaling).
     public let inverseFrequencies: [Float]
 
@@ -40,13 +48,28 @@ public final class RotaryEmbedding {
     private var sines: [Float] = []
     private var tabulatedPositions = 0
 
-    public init(headDimension: Int, theta: Double, scaling: Llama3RopeScaling? = nil) {
+    public init(headDimension: Int, theta: Double, scaling: RotaryScaling? = nil) {
         precondition(headDimension > 0 && headDimension % 2 == 0, "RoPE needs an even head dimension, got \(headDimension)")
         self.headDimension = headDimension
         self.theta = theta
         self.scaling = scaling
-        self.inverseFrequencies = RotaryEmbedding.inverseFrequencies(
-            headDimension: headDimension, theta: theta, scaling: scaling)
+        switch scaling {
+        case .linear(let factor)?:
+            precondition(factor > 0, "linear RoPE scaling needs a positive factor")
+            inverseFrequencies = RotaryEmbedding.inverseFrequencies(
+                headDimension: headDimension, theta: theta, scaling: nil).map { Float(Double($0) / factor) }
+        case .llama3(let s)?:
+            inverseFrequencies = RotaryEmbedding.inverseFrequencies(
+                headDimension: headDimension, theta: theta, scaling: s)
+        case nil:
+            inverseFrequencies = RotaryEmbedding.inverseFrequencies(
+                headDimension: headDimension, theta: theta, scaling: nil)
+        }
+    }
+
+    /// Llama 3 scaling (or none).
+    public convenience init(headDimension: Int, theta: Double, scaling: Llama3RopeScaling?) {
+        self.init(headDimension: headDimension, theta: theta, scaling: scaling.map { .llama3($0) })
     }
 
     /// `1 / theta^(2i/d)` for `i < d/2`, adjusted as Transformers' `_compute_llama3_parameters`

@@ -18,6 +18,21 @@ public enum Gemm {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
             return
         }
+        if m == 1 {
+            // One row (a decoding step): a matrix-vector product reads B once, where sgemm
+            // would first pack (copy) all of B — most of the time of a batch-1 decode step.
+            let incA = transposeA ? lda : 1
+            // BLAS may scale (not overwrite) y by beta = 0: clear it so stale NaNs cannot leak.
+            if beta == 0 { c.update(repeating: 0, count: n) }
+            if transposeB {   // c = B·a, B n×k
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), alpha,
+                            b, Int32(ldb), a, Int32(incA), beta, c, 1)
+            } else {          // c = Bᵀ·a, B k×n
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), alpha,
+                            b, Int32(ldb), a, Int32(incA), beta, c, 1)
+            }
+            return
+        }
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans,
                     transposeB ? CblasTrans : CblasNoTrans,

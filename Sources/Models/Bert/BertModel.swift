@@ -22,10 +22,9 @@ public final class BertModel: AdaptableModel {
     public let prefix: String
     public private(set) var namedParameters: [(name: String, parameter: Parameter)]
 
-    private var embeddingSum = ReusableBuffer()
-    private var pooledInput = ReusableBuffer(), pooledOutput = ReusableBuffer()
-    private var pooledGradient = ReusableBuffer(), hiddenGradient = ReusableBuffer()
-    private var scratch = EncoderScratch()
+    private var embeddingSum = ActivationBuffer()
+    private var pooledInput = ActivationBuffer(), pooledOutput = ActivationBuffer()
+    private var pooledGradient = ActivationBuffer(), hiddenGradient = ActivationBuffer()
     private var lastShape: (batch: Int, length: Int)?
 
     public init(config: EncoderConfig, weights: WeightSource) throws {
@@ -57,15 +56,19 @@ public final class BertModel: AdaptableModel {
         var blocks: [BertEncoderLayer] = []
         for i in 0..<config.layerCount {
             let l = "encoder.layer.\(i)."
-            blocks.append(BertEncoderLayer(
+            let attention = Attention(
                 query: try linear(l + "attention.self.query", d, d),
                 key: try linear(l + "attention.self.key", d, d),
                 value: try linear(l + "attention.self.value", d, d),
-                attentionOutput: try linear(l + "attention.output.dense", d, d),
-                attentionNorm: try norm(l + "attention.output.LayerNorm"),
-                intermediate: try linear(l + "intermediate.dense", ffn, d),
-                output: try linear(l + "output.dense", d, ffn),
-                outputNorm: try norm(l + "output.LayerNorm"), config: config))
+                output: try linear(l + "attention.output.dense", d, d),
+                heads: config.headCount, keyValueHeads: config.headCount,
+                headDimension: config.headDim, causal: false)
+            let attentionNorm = try norm(l + "attention.output.LayerNorm")
+            let mlp = BertMLP(intermediate: try linear(l + "intermediate.dense", ffn, d),
+                              output: try linear(l + "output.dense", d, ffn),
+                              activation: config.activation == "gelu" ? .none : .tanh)
+            blocks.append(BertEncoderLayer(attention: attention, attentionNorm: attentionNorm,
+                                           mlp: mlp, outputNorm: try norm(l + "output.LayerNorm")))
         }
         layers = blocks
         pooler = weights.shapeOfTensor(pre + "pooler.dense.weight") != nil
@@ -115,20 +118,21 @@ public final class BertModel: AdaptableModel {
         }
         let words: Tensor, types: Tensor
         do {
-            words = try wordEmbedding.forward(batch.ids.map(Int.init))
+            let shape = [batch.batchSize, batch.length]
+            words = try wordEmbedding.forward(batch.ids.map(Int.init), shape: shape)
             types = try tokenTypeEmbedding.forward(
-                batch.tokenTypes.map { $0.map(Int.init) } ?? [Int](repeating: 0, count: batch.tokenCount))
+                batch.tokenTypes.map { $0.map(Int.init) } ?? [Int](repeating: 0, count: batch.tokenCount),
+                shape: shape)
         } catch {
             throw ModelError.invalidBatch("\(error)")
         }
         let positions = try positionEmbedding.forward(positionIds(batch))
         let sum = embeddingSum.tensor(words.shape)
-        sum.assignSum(words, positions)
-        sum.assignSum(sum, types)
+        Elementwise.add(words, positions, into: sum)
+        Elementwise.add(sum, types, into: sum)
         var x = embeddingNorm.forward(sum)
-        for layer in layers {
-            x = layer.forward(x, batch: batch.batchSize, length: batch.length, keyMask: batch.attentionMask)
-        }
+        let mask = batch.paddingFlags
+        for layer in layers { x = layer.forward(x, attentionMask: mask) }
         lastShape = (batch.batchSize, batch.length)
         return x
     }
@@ -158,7 +162,7 @@ public final class BertModel: AdaptableModel {
 
     /// Rows `b·length` of `hidden` gathered into `[batch, hidden]`.
     static func firstTokens(_ hidden: Tensor, batch: Int, length: Int,
-                            into buffer: inout ReusableBuffer) -> Tensor {
+                            into buffer: inout ActivationBuffer) -> Tensor {
         let d = hidden.columns
         let out = buffer.tensor([batch, d])
         for b in 0..<batch { (out.pointer + b * d).update(from: hidden.pointer + b * length * d, count: d) }
@@ -176,7 +180,7 @@ public final class BertModel: AdaptableModel {
     /// A zeroed gradient buffer for the last hidden states.
     func zeroedHiddenGradient() -> Tensor {
         guard let shape = lastShape else { preconditionFailure("backward before forward") }
-        let t = hiddenGradient.tensor([shape.batch * shape.length, config.hiddenSize])
+        let t = hiddenGradient.tensor([shape.batch, shape.length, config.hiddenSize])
         t.zero()
         return t
     }
@@ -184,7 +188,7 @@ public final class BertModel: AdaptableModel {
     /// Backward from `∂loss/∂hidden` (`[batch·length, hidden]`) of the last forward.
     public func backward(hiddenGradient dHidden: Tensor) {
         var dx = dHidden
-        for layer in layers.reversed() { dx = layer.backward(dx, scratch: &scratch) }
+        for layer in layers.reversed() { dx = layer.backward(dx) }
         let dSum = embeddingNorm.backward(dx)
         wordEmbedding.backward(dSum)
         positionEmbedding.backward(dSum)
@@ -212,7 +216,7 @@ public final class BertModel: AdaptableModel {
 
     /// The first token's hidden state of every sequence (CLS pooling): `[batch, hidden]`.
     public static func clsPooled(_ hidden: Tensor, batch: Int, length: Int) -> Tensor {
-        var buffer = ReusableBuffer()
+        var buffer = ActivationBuffer()
         return firstTokens(hidden, batch: batch, length: length, into: &buffer).copy()
     }
 

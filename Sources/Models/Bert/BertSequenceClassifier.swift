@@ -23,9 +23,10 @@ public final class BertSequenceClassifier: AdaptableModel {
     public var labelCount: Int { classifier.outFeatures }
     public let headParameters: [(name: String, parameter: Parameter)]
 
-    private var firstRows = ReusableBuffer(), denseOutput = ReusableBuffer()
-    private var denseGradient = ReusableBuffer(), logitsGradient = ReusableBuffer()
-    private var logitsBuffer = ReusableBuffer()
+    private var firstRows = ActivationBuffer(), denseOutput = ActivationBuffer()
+    private var denseGradient = ActivationBuffer()
+    private let crossEntropy = SoftmaxCrossEntropy(), squaredError = MeanSquaredError()
+    private var logitsBuffer = ActivationBuffer()
     private var lastBatch: (batch: Int, length: Int)?
 
     /// The head from `headWeights` (defaults to the encoder's checkpoint) under Transformers'
@@ -116,32 +117,27 @@ public final class BertSequenceClassifier: AdaptableModel {
 
     private func loss(_ batch: TokenBatch, targets: SequenceTargets, backward: Bool) throws -> Float {
         let logits = try self.logits(batch)
-        let grad = logitsGradient.tensor(logits.shape)
-        let loss: Float
+        let result: (loss: Float, gradient: Tensor)
         switch targets {
         case .classes(let labels):
             guard labelCount > 1 else {
                 throw ModelError.invalidBatch("a one-output head is a regression: give values")
             }
             guard labels.count == batch.batchSize,
-                  labels.allSatisfy({ ($0 >= 0 && $0 < labelCount) || $0 == Int(CrossEntropy.ignoredLabel) }) else {
+                  labels.allSatisfy({ ($0 >= 0 && $0 < labelCount) || $0 == SoftmaxCrossEntropy.ignoreIndex }) else {
                 throw ModelError.invalidBatch("need \(batch.batchSize) labels in 0..<\(labelCount)")
             }
-            loss = CrossEntropy.loss(logits: logits, targets: labels.map { Int32($0) }, gradient: grad)
+            let r = try crossEntropy(logits: logits, labels: labels)
+            result = (r.loss, r.gradient)
         case .values(let values):
             guard labelCount == 1, values.count == batch.batchSize else {
                 throw ModelError.invalidBatch("regression needs a one-output head and one value per sequence")
             }
-            var total: Float = 0
-            for (i, v) in values.enumerated() {
-                let diff = logits.pointer[i] - v
-                total += diff * diff
-                grad.pointer[i] = 2 * diff / Float(values.count)
-            }
-            loss = total / Float(values.count)
+            let r = try squaredError(predictions: logits, targets: values)
+            result = (r.loss, r.gradient)
         }
-        if backward { self.backward(logitsGradient: grad) }
-        return loss
+        if backward { self.backward(logitsGradient: result.gradient) }
+        return result.loss
     }
 
     /// Backward from `∂loss/∂logits` of the last forward.

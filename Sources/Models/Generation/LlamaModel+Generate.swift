@@ -1,3 +1,4 @@
+import NN
 import Tensor
 
 extension LlamaModel {
@@ -16,8 +17,8 @@ extension LlamaModel {
         let cache = try makeCache(batch: b, capacity: capacity)
         // Left padding aligns the prompts' ends; positions count real tokens only.
         var ids = [Int32](repeating: 0, count: b * width)
-        var valid = [Float](repeating: 0, count: b * width)
-        var positions = [Int32](repeating: 0, count: b * width)
+        var valid = [Bool](repeating: false, count: b * width)
+        var positions = [Int](repeating: 0, count: b * width)
         for (s, p) in prompts.enumerated() {
             let pad = width - p.count
             for (i, t) in p.enumerated() {
@@ -25,17 +26,17 @@ extension LlamaModel {
                     throw ModelError.invalidBatch("prompt token \(t) is outside the vocabulary")
                 }
                 ids[s * width + pad + i] = Int32(t)
-                valid[s * width + pad + i] = 1
-                positions[s * width + pad + i] = Int32(i)
+                valid[s * width + pad + i] = true
+                positions[s * width + pad + i] = i
             }
         }
         let stops = options.ignoreEndOfSequence ? options.stopTokens
             : options.stopTokens.union(options.stopTokens.isEmpty ? Set(config.eosTokenIds) : [])
         var sampler = TokenSampler(options: options)
-        var buffers = CachedDecodingBuffers()
+        var lastRows = ActivationBuffer()
         var outputs = [[Int]](repeating: [], count: b)
         var done = [Bool](repeating: false, count: b)
-        var logits = try extend(cache, ids: ids, valid: valid, positions: positions, buffers: &buffers)
+        var logits = try extend(cache, ids: ids, valid: valid, positions: positions, lastRows: &lastRows)
         var lengths = prompts.map(\.count)
         for _ in 0..<options.maxNewTokens {
             var next = [Int32](repeating: 0, count: b)
@@ -50,10 +51,10 @@ extension LlamaModel {
                 && done.indices.allSatisfy({ done[$0] || outputs[$0].count == options.maxNewTokens }) {
                 break
             }
-            let step = lengths.map { Int32($0) }
+            let step = lengths
             for s in 0..<b where !done[s] { lengths[s] += 1 }
-            logits = try extend(cache, ids: next, valid: done.map { $0 ? 0 : 1 },
-                                positions: step, buffers: &buffers)
+            logits = try extend(cache, ids: next, valid: done.map { !$0 },
+                                positions: step, lastRows: &lastRows)
         }
         return outputs
     }

@@ -1,5 +1,6 @@
 import Foundation
 import ModelIO
+import NN
 
 /// Hyperparameters of a Llama-family decoder (Llama, Mistral, Qwen2, SmolLM2).
 public struct DecoderConfig: Equatable, Sendable {
@@ -14,7 +15,8 @@ public struct DecoderConfig: Equatable, Sendable {
     public var maxPositions: Int
     public var rmsNormEpsilon: Float
     public var ropeTheta: Float
-    public var ropeScaling: RotaryScaling
+    /// Long-context rescaling of the rotary frequencies; nil for none.
+    public var ropeScaling: RotaryScaling?
     public var tieWordEmbeddings: Bool
     /// Biases on the q, k and v projections (Qwen2, or `attention_bias`).
     public var attentionBias: Bool
@@ -29,7 +31,7 @@ public struct DecoderConfig: Equatable, Sendable {
     public init(architecture: String, vocabSize: Int, hiddenSize: Int, intermediateSize: Int,
                 layerCount: Int, headCount: Int, kvHeadCount: Int, headDim: Int? = nil,
                 maxPositions: Int, rmsNormEpsilon: Float, ropeTheta: Float,
-                ropeScaling: RotaryScaling = .none, tieWordEmbeddings: Bool,
+                ropeScaling: RotaryScaling? = nil, tieWordEmbeddings: Bool,
                 attentionBias: Bool = false, outputBias: Bool = false, mlpBias: Bool = false,
                 slidingWindow: Int? = nil, bosTokenId: Int? = nil, eosTokenIds: [Int] = [],
                 padTokenId: Int? = nil) {
@@ -85,23 +87,24 @@ public struct DecoderConfig: Equatable, Sendable {
         try validate(source: source)
     }
 
-    static func rotaryScaling(_ s: RopeScaling?, source: String) throws -> RotaryScaling {
-        guard let s else { return .none }
+    static func rotaryScaling(_ s: RopeScaling?, source: String) throws -> RotaryScaling? {
+        guard let s else { return nil }
         switch s.type {
-        case "default", "none": return .none
+        case "default", "none": return nil
         case "linear":
             guard s.factor > 0 else {
                 throw ModelError.invalidConfiguration("\(source): linear rope scaling needs a positive factor")
             }
-            return .linear(factor: Float(s.factor))
+            return .linear(factor: s.factor)
         case "llama3":
             guard s.factor > 0, let low = s.lowFrequencyFactor, let high = s.highFrequencyFactor,
                   high > low, let original = s.originalMaxPositions, original > 0 else {
                 throw ModelError.invalidConfiguration(
                     "\(source): llama3 rope scaling needs factor, low_freq_factor < high_freq_factor and original_max_position_embeddings")
             }
-            return .llama3(factor: Float(s.factor), lowFrequencyFactor: Float(low),
-                           highFrequencyFactor: Float(high), originalMaxPositions: original)
+            return .llama3(Llama3RopeScaling(factor: s.factor, lowFrequencyFactor: low,
+                                             highFrequencyFactor: high,
+                                             originalMaxPositionEmbeddings: original))
         default:
             throw ModelError.unsupportedArchitecture("\(source): rope scaling type '\(s.type)'")
         }

@@ -58,27 +58,3 @@ public enum DecoderLayerTensor: CaseIterable, Sendable {
         }
     }
 }
-
-/// llama.cpp's converter stores the rows of Q and K weights (and biases) of each head in
-/// interleaved order, `w.reshape(heads, 2, headDim/2, in).swapaxes(1, 2)`, for its own RoPE
-/// kernel. Transformers' rotate-half RoPE needs them back in `(heads, 2, headDim/2)` order.
-enum RopeRowPermutation {
-    /// A copy of `t` (`[heads·headDim, columns]`, or `[heads·headDim]` for a bias) with the
-    /// converter's row permutation undone.
-    static func unpermuted(_ t: Tensor, heads: Int, headDim: Int) -> Tensor {
-        let columns = t.rank == 1 ? 1 : t.columns
-        precondition(t.count == heads * headDim * columns, "Q/K rows do not match the heads")
-        let half = headDim / 2
-        let out = Tensor(zeros: t.shape)
-        let src = t.pointer, dst = out.pointer
-        for h in 0..<heads {
-            for i in 0..<half {
-                for j in 0..<2 {
-                    (dst + (h * headDim + j * half + i) * columns)
-                        .update(from: src + (h * headDim + 2 * i + j) * columns, count: columns)
-                }
-            }
-        }
-        return out
-    }
-}

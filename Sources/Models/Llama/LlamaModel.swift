@@ -19,22 +19,25 @@ public final class LlamaModel: AdaptableModel {
     public let rope: RotaryEmbedding
     public let namedParameters: [(name: String, parameter: Parameter)]
 
-    private var scratch = DecoderScratch()
-    private var logitsGradient = ReusableBuffer()
-    private var lastBatch: (batch: Int, length: Int, positions: [Int32])?
+    private let crossEntropy = SoftmaxCrossEntropy()
+    private var lastBatch: (batch: Int, length: Int)?
 
-    /// Builds the model from `weights` named per `naming`. GGUF Q/K rows are un-permuted.
+    /// Builds the model from `weights` named per `naming`. GGUF Q/K rows are put back in
+    /// Transformers' order when the file's architecture stores them permuted.
     /// Throws naming any missing or wrongly shaped tensor.
     public init(config: DecoderConfig, weights: WeightSource, naming: DecoderTensorNaming) throws {
         try config.validate(source: weights.sourceName)
         self.config = config
         let d = config.hiddenSize, hd = config.headDim
         let qWidth = config.headCount * hd, kvWidth = config.kvHeadCount * hd
+        let unpermutes = naming == .gguf && GGUFLlamaLayout.permutesQueryKey(architecture: config.architecture)
         var named: [(String, Parameter)] = []
         func parameter(_ name: String, _ hfName: String, _ shape: [Int],
-                       transform: ((Tensor) -> Tensor)? = nil) throws -> Parameter {
+                       ropeHeads: Int? = nil) throws -> Parameter {
             var t = try weights.load(name, shape: shape)
-            if let transform { t = transform(t) }
+            if unpermutes, let heads = ropeHeads {
+                t = try GGUFLlamaLayout.huggingFaceOrder(t, heads: heads, name: "\(weights.sourceName): \(name)")
+            }
             let p = Parameter(t)
             named.append((hfName, p))
             return p
@@ -42,20 +45,18 @@ public final class LlamaModel: AdaptableModel {
         let hfNames = DecoderTensorNaming.huggingFace
         let embed = try parameter(naming.embedding, hfNames.embedding, [config.vocabSize, d])
         embedding = Embedding(weight: embed)
+        let rope = RotaryEmbedding(headDimension: hd, theta: Double(config.ropeTheta),
+                                   scaling: config.ropeScaling)
         var blocks: [LlamaDecoderLayer] = []
         for i in 0..<config.layerCount {
             func linear(_ part: DecoderLayerTensor, _ out: Int, _ inp: Int, bias: Bool,
-                        heads: Int? = nil) throws -> Linear {
-                var unpermute: ((Tensor) -> Tensor)?
-                if naming == .gguf, let heads {
-                    unpermute = { RopeRowPermutation.unpermuted($0, heads: heads, headDim: hd) }
-                }
+                        ropeHeads: Int? = nil) throws -> Linear {
                 let w = try parameter(naming.layerTensor(part, layer: i),
                                       hfNames.layerTensor(part, layer: i), [out, inp],
-                                      transform: unpermute)
+                                      ropeHeads: ropeHeads)
                 let b = bias ? try parameter(naming.layerTensor(part, layer: i, suffix: "bias"),
                                              hfNames.layerTensor(part, layer: i, suffix: "bias"),
-                                             [out], transform: unpermute) : nil
+                                             [out], ropeHeads: ropeHeads) : nil
                 return Linear(weight: w, bias: b)
             }
             func norm(_ part: DecoderLayerTensor) throws -> RMSNorm {
@@ -64,17 +65,21 @@ public final class LlamaModel: AdaptableModel {
                         epsilon: config.rmsNormEpsilon)
             }
             let inputNorm = try norm(.inputNorm)
-            let q = try linear(.q, qWidth, d, bias: config.attentionBias, heads: config.headCount)
-            let k = try linear(.k, kvWidth, d, bias: config.attentionBias, heads: config.kvHeadCount)
+            let q = try linear(.q, qWidth, d, bias: config.attentionBias, ropeHeads: config.headCount)
+            let k = try linear(.k, kvWidth, d, bias: config.attentionBias, ropeHeads: config.kvHeadCount)
             let v = try linear(.v, kvWidth, d, bias: config.attentionBias)
             let o = try linear(.o, d, qWidth, bias: config.outputBias)
             let postNorm = try norm(.postAttentionNorm)
             let gate = try linear(.gate, config.intermediateSize, d, bias: config.mlpBias)
             let up = try linear(.up, config.intermediateSize, d, bias: config.mlpBias)
             let down = try linear(.down, d, config.intermediateSize, bias: config.mlpBias)
-            blocks.append(LlamaDecoderLayer(inputNorm: inputNorm, postAttentionNorm: postNorm,
-                                            q: q, k: k, v: v, o: o, gate: gate, up: up,
-                                            down: down, config: config))
+            let attention = Attention(query: q, key: k, value: v, output: o,
+                                      heads: config.headCount, keyValueHeads: config.kvHeadCount,
+                                      headDimension: hd, causal: true, rotary: rope,
+                                      slidingWindow: config.slidingWindow)
+            blocks.append(LlamaDecoderLayer(inputNorm: inputNorm, attention: attention,
+                                            postAttentionNorm: postNorm,
+                                            mlp: SwiGLUMLP(gate: gate, up: up, down: down)))
         }
         layers = blocks
         finalNorm = RMSNorm(weight: try parameter(naming.finalNorm, hfNames.finalNorm, [d]),
@@ -87,8 +92,7 @@ public final class LlamaModel: AdaptableModel {
             outputProjection = Linear(weight: try parameter(naming.output, hfNames.output,
                                                             [config.vocabSize, d]))
         }
-        rope = RotaryEmbedding(headDim: hd, base: config.ropeTheta, scaling: config.ropeScaling,
-                               maxPositions: config.maxPositions)
+        self.rope = rope
         namedParameters = named
     }
 
@@ -117,37 +121,35 @@ public final class LlamaModel: AdaptableModel {
             throw ModelError.invalidBatch("token id \(bad) is outside the vocabulary of \(config.vocabSize)")
         }
         if let labels = batch.labels, let bad = labels.first(where: {
-            $0 != CrossEntropy.ignoredLabel && ($0 < 0 || Int($0) >= config.vocabSize)
+            Int($0) != SoftmaxCrossEntropy.ignoreIndex && ($0 < 0 || Int($0) >= config.vocabSize)
         }) {
             throw ModelError.invalidBatch("label \(bad) is outside the vocabulary of \(config.vocabSize)")
         }
     }
 
-    /// Runs the decoder; returns the final hidden states `[batch·length, hidden]` (after the
+    /// Runs the decoder; returns the final hidden states `[batch, length, hidden]` (after the
     /// final norm). Positions count from 0 in every row (right padding).
     public func hiddenStates(_ batch: TokenBatch) throws -> Tensor {
         try validate(batch)
-        let positions = (0..<batch.tokenCount).map { Int32($0 % batch.length) }
-        var x = try embedding.forward(batch.ids.map(Int.init))
+        var x = try embedding.forward(batch.ids.map(Int.init), shape: [batch.batchSize, batch.length])
+        let mask = batch.paddingFlags
         for layer in layers {
-            x = layer.forward(x, batch: batch.batchSize, length: batch.length,
-                              positions: positions, keyMask: batch.attentionMask, rope: rope)
+            x = layer.forward(x, attentionMask: mask, positions: nil)
         }
-        lastBatch = (batch.batchSize, batch.length, positions)
+        lastBatch = (batch.batchSize, batch.length)
         return finalNorm.forward(x)
     }
 
     /// Logits `[batch, length, vocab]` for every position (a buffer the model reuses).
     public func logits(_ batch: TokenBatch) throws -> Tensor {
-        let h = try hiddenStates(batch)
-        return outputProjection.forward(h).reshaped([batch.batchSize, batch.length, config.vocabSize])
+        outputProjection.forward(try hiddenStates(batch))
     }
 
     /// The next-token targets of `labels` (Transformers' shift: position t predicts t+1).
-    static func shiftedTargets(_ labels: [Int32], batch: Int, length: Int) -> [Int32] {
-        var targets = [Int32](repeating: CrossEntropy.ignoredLabel, count: labels.count)
+    static func shiftedTargets(_ labels: [Int32], batch: Int, length: Int) -> [Int] {
+        var targets = [Int](repeating: SoftmaxCrossEntropy.ignoreIndex, count: labels.count)
         for b in 0..<batch {
-            for t in 0..<(length - 1) { targets[b * length + t] = labels[b * length + t + 1] }
+            for t in 0..<(length - 1) { targets[b * length + t] = Int(labels[b * length + t + 1]) }
         }
         return targets
     }
@@ -171,19 +173,18 @@ public final class LlamaModel: AdaptableModel {
         let logits = try self.logits(batch)
         let flat = logits.reshaped([batch.tokenCount, config.vocabSize])
         let targets = LlamaModel.shiftedTargets(labels, batch: batch.batchSize, length: batch.length)
-        let grad = backward ? logitsGradient.tensor(flat.shape) : nil
-        let loss = CrossEntropy.loss(logits: flat, targets: targets, gradient: grad)
-        if let grad { self.backward(logitsGradient: grad) }
-        return loss
+        // The gradient overwrites the logits: at a 49k vocabulary they are the largest activation.
+        let result = try crossEntropy(logits: flat, labels: targets, overwritingLogits: true)
+        if backward { self.backward(logitsGradient: result.gradient) }
+        return result.loss
     }
 
     /// Backward from `∂loss/∂logits` (`[batch·length, vocab]`) of the last forward.
     public func backward(logitsGradient dLogits: Tensor) {
         guard let last = lastBatch else { preconditionFailure("LlamaModel.backward before forward") }
-        var dx = finalNorm.backward(outputProjection.backward(dLogits))
-        for layer in layers.reversed() {
-            dx = layer.backward(dx, rope: rope, positions: last.positions, scratch: &scratch)
-        }
+        let d = dLogits.reshaped([last.batch, last.length, config.vocabSize])
+        var dx = finalNorm.backward(outputProjection.backward(d))
+        for layer in layers.reversed() { dx = layer.backward(dx) }
         embedding.backward(dx)
     }
 }

@@ -1,0 +1,37 @@
+import Foundation
+import LoRASB
+
+/// The LoRA-SB initialisation on SmolLM2 through `AdapterFactory` (what `lorasb train` runs),
+/// compared with the PyTorch reference: forward + backward over the first 50 samples (batches of
+/// 4 × 256, every target weight's gradient summed), `ΔW = −η·sign(G)`, and a rank-32 randomized
+/// SVD (10 power iterations, as the authors' `svd_lowrank(niter=10)`) of each of the 210 targets.
+enum InitializationWorkload {
+    static func smolLM2(samples: Int = 50, rank: Int = 32) throws -> ComparisonResult {
+        let model = try LlamaModel(contentsOf: Workbench.smolLM2)
+        let (b, t) = (4, 256)
+        let all = Workbench.ids(samples * t, range: model.config.vocabSize)
+        let batches = try stride(from: 0, to: samples, by: b).map { first -> TrainingBatch in
+            let rows = min(b, samples - first)
+            let ids = Array(all[(first * t)..<((first + rows) * t)])
+            return TrainingBatch(tokens: try TokenBatch(batchSize: rows, length: t, ids: ids, labels: ids))
+        }
+        let settings = AdapterSettings(method: .loraSB, rank: rank,
+                                       targets: TrainingStepWorkloads.smolLM2Targets.sorted(),
+                                       initSamples: samples, svdIterations: 10)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let (_, report) = try AdapterFactory.attach(settings, to: model, gradientBatches: batches,
+                                                    effectiveLearningRate: 1e-4)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let c = model.config
+        let forward = Workbench.forwardFlops(linearWeights: Workbench.linearWeights(model), layers: c.layerCount,
+                                             attentionWidth: c.headCount * c.headDim, tokens: samples * t, length: t)
+        let targetWeights = model.targetableLayers(named: TrainingStepWorkloads.smolLM2Targets)
+            .reduce(0) { $0 + $1.linear.inFeatures * $1.linear.outFeatures }
+        // Forward, input gradients, and the weight gradients of the targets.
+        let flops = 2 * forward + 2 * Double(targetWeights) * Double(samples * t)
+        return ComparisonResult(values: ["seconds": seconds,
+                                         "gradient_seconds": report?.gradientSeconds ?? .nan,
+                                         "svd_seconds": report?.svdSeconds ?? .nan,
+                                         "samples_per_second": Double(samples) / seconds, "flops": flops])
+    }
+}

@@ -1,0 +1,251 @@
+"""The PyTorch reference for the comparison workloads (see Benchmarks/ComparisonWorkloads.swift).
+
+Each workload does exactly the work of the Swift workload of the same name with torch +
+transformers + peft, fp32, as many threads as the Swift side uses: the same weights (the
+SmolLM2 GGUF loaded by Transformers, MiniLM from its folder), the same deterministic inputs,
+batch sizes, sequence lengths, targets and ranks. LoRA-SB is the small module
+`base(x) + B(R(A x))` with only R trainable. Prints one `RESULT {json}` line, as the Swift side.
+
+    python torch_workloads.py step-smollm2
+"""
+import json
+import math
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+MODELS = Path.home() / ".cache/lorasb/models"
+GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM2_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+# The paper's BERT targets: query, value, attention output dense, FFN output dense.
+MINILM_TARGET = re.compile(r"layer\.\d+\.(attention\.self\.query|attention\.self\.value|attention\.output\.dense|output\.dense)$")
+
+
+def ids(count, value_range, offset=0):
+    return torch.tensor([offset + (i * 7919 + 13) % value_range for i in range(count)], dtype=torch.long)
+
+
+def peak_rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def sgemm_ceiling():
+    best = 0.0
+    for m, n, k in [(1024, 1536, 576), (1024, 576, 1536)]:
+        a = torch.rand(m, k) * 2 - 1
+        b = torch.rand(n, k) * 2 - 1
+        times = []
+        torch.mm(a, b.t())
+        for _ in range(5):
+            t = time.perf_counter()
+            torch.mm(a, b.t())
+            times.append(time.perf_counter() - t)
+        best = max(best, 2 * m * n * k / sorted(times)[2] / 1e9)
+    return best
+
+
+def median_seconds(repetitions, step):
+    step()
+    times = []
+    for _ in range(repetitions):
+        t = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t)
+    times.sort()
+    return times[len(times) // 2]
+
+
+class LoRASBLinear(nn.Module):
+    """`base(x) + B(R(A x))`: base, A and B frozen, R trainable."""
+
+    def __init__(self, base, rank, b=None, r=None, a=None, generator=None):
+        super().__init__()
+        self.base = base
+        out_features, in_features = base.weight.shape
+        self.A = nn.Linear(in_features, rank, bias=False)
+        self.R = nn.Linear(rank, rank, bias=False)
+        self.B = nn.Linear(rank, out_features, bias=False)
+        with torch.no_grad():
+            if a is None:
+                self.A.weight.normal_(0, 1 / math.sqrt(in_features), generator=generator)
+                self.B.weight.normal_(0, 1 / math.sqrt(out_features), generator=generator)
+                self.R.weight.copy_(torch.eye(rank) * 1e-3)
+            else:
+                self.A.weight.copy_(a)
+                self.R.weight.copy_(r)
+                self.B.weight.copy_(b)
+        self.A.weight.requires_grad_(False)
+        self.B.weight.requires_grad_(False)
+
+    def forward(self, x):
+        return self.base(x) + self.B(self.R(self.A(x)))
+
+
+def replace_modules(model, matches, make):
+    for name, module in list(model.named_modules()):
+        if isinstance(module, nn.Linear) and matches(name):
+            parent_name, _, child = name.rpartition(".")
+            setattr(model.get_submodule(parent_name), child, make(name, module))
+
+
+def smollm2():
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(str(MODELS), gguf_file=GGUF, dtype=torch.float32)
+
+
+def is_smollm2_target(name):
+    return name.rsplit(".", 1)[-1] in SMOLLM2_TARGETS
+
+
+def smollm2_flops(model, tokens, length):
+    c = model.config
+    linear = sum(m.weight.numel() for n, m in model.named_modules()
+                 if isinstance(m, nn.Linear) and (is_smollm2_target(n) or n == "lm_head"))
+    return 2 * linear * tokens + c.num_hidden_layers * 4 * tokens * length * c.num_attention_heads * (c.hidden_size // c.num_attention_heads)
+
+
+def step_smollm2(method, repetitions=2):
+    model = smollm2()
+    model.train()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    g = torch.Generator().manual_seed(7)
+    if method == "lora-sb":
+        replace_modules(model, is_smollm2_target, lambda n, m: LoRASBLinear(m, 32, generator=g))
+    elif method == "lora":
+        from peft import LoraConfig, get_peft_model
+
+        model = get_peft_model(model, LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0,
+                                                 target_modules=SMOLLM2_TARGETS))
+    else:
+        for p in model.parameters():
+            p.requires_grad_(True)
+    b, t = 4, 256
+    x = ids(b * t, model.config.vocab_size).view(b, t)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.01)
+
+    def step():
+        opt.zero_grad(set_to_none=False)
+        model(input_ids=x, labels=x).loss.backward()
+        opt.step()
+
+    seconds = median_seconds(repetitions, step)
+    return {"seconds": seconds, "tokens_per_second": b * t / seconds,
+            "trainable_parameters": sum(p.numel() for p in params)}
+
+
+def step_minilm(repetitions=3):
+    from transformers import AutoModelForSequenceClassification
+
+    model = AutoModelForSequenceClassification.from_pretrained(str(MODELS / "all-MiniLM-L6-v2"), num_labels=2,
+                                                               dtype=torch.float32)
+    model.train()
+    # Same as the Swift side: no dropout (LoRA-SB uses none; the Swift encoder has no dropout).
+    for m in model.modules():
+        if isinstance(m, nn.Dropout):
+            m.p = 0.0
+    for p in model.parameters():
+        p.requires_grad_(False)
+    g = torch.Generator().manual_seed(7)
+    replace_modules(model, lambda n: MINILM_TARGET.search(n) is not None,
+                    lambda n, m: LoRASBLinear(m, 24, generator=g))
+    for p in model.classifier.parameters():
+        p.requires_grad_(True)
+    b, t = 32, 128
+    x = ids(b * t, 19000, 1000).view(b, t)
+    labels = torch.tensor([i % 2 for i in range(b)])
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.01)
+
+    def step():
+        opt.zero_grad(set_to_none=False)
+        model(input_ids=x, attention_mask=torch.ones_like(x), labels=labels).loss.backward()
+        opt.step()
+
+    seconds = median_seconds(repetitions, step)
+    return {"seconds": seconds, "tokens_per_second": b * t / seconds}
+
+
+def init_smollm2(samples=50, rank=32):
+    model = smollm2()
+    model.train()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    b, t = 4, 256
+    all_ids = ids(samples * t, model.config.vocab_size).view(samples, t)
+    start = time.perf_counter()
+    targets = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Linear) and is_smollm2_target(n)]
+    for _, m in targets:
+        m.weight.requires_grad_(True)
+    for first in range(0, samples, b):
+        x = all_ids[first:first + b]
+        model(input_ids=x, labels=x).loss.backward()
+    gradient_seconds = time.perf_counter() - start
+    eta = 1e-4
+    factors = {}
+    for name, m in targets:
+        update = -eta * torch.sign(m.weight.grad)
+        m.weight.grad = None
+        m.weight.requires_grad_(False)
+        # The authors' call: svd_lowrank of ΔWᵀ with q = r, niter = 10.
+        u, s, v = torch.svd_lowrank(update.T, q=rank, niter=10)
+        factors[name] = (v, torch.diag(s), u.T)
+    replace_modules(model, lambda n: n in factors,
+                    lambda n, m: LoRASBLinear(m, rank, b=factors[n][0], r=factors[n][1], a=factors[n][2]))
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "gradient_seconds": gradient_seconds, "svd_seconds": seconds - gradient_seconds,
+            "samples_per_second": samples / seconds}
+
+
+def generate(batch, new_tokens=128, repetitions=2):
+    model = smollm2()
+    model.eval()
+    prompts = ids(batch * 16, model.config.vocab_size).view(batch, 16)
+    mask = torch.ones_like(prompts)
+    produced = [0]
+
+    def run():
+        with torch.no_grad():
+            out = model.generate(input_ids=prompts, attention_mask=mask, max_new_tokens=new_tokens,
+                                 min_new_tokens=new_tokens, do_sample=False, pad_token_id=0)
+        produced[0] = (out.shape[1] - prompts.shape[1]) * batch
+
+    seconds = median_seconds(repetitions, run)
+    return {"seconds": seconds, "tokens_per_second": produced[0] / seconds}
+
+
+WORKLOADS = {
+    "step-smollm2": lambda: step_smollm2("lora-sb"),
+    "step-minilm": step_minilm,
+    "init-smollm2": init_smollm2,
+    "generate-b1": lambda: generate(1),
+    "generate-b8": lambda: generate(8),
+    "lora-step-smollm2": lambda: step_smollm2("lora"),
+    "full-step-smollm2": lambda: step_smollm2("full", repetitions=1),
+}
+
+
+def main():
+    name = sys.argv[1]
+    threads = int(os.environ.get("LORASB_THREADS", os.cpu_count() or 1))
+    torch.set_num_threads(threads)
+    before = sgemm_ceiling()
+    values = WORKLOADS[name]()
+    ceiling = max(before, sgemm_ceiling())
+    values.update({"sgemm_ceiling_gflops": ceiling, "peak_rss_mb": peak_rss_mb(), "threads": threads,
+                   "load_average": os.getloadavg()[0], "torch": torch.__version__})
+    print("RESULT " + json.dumps({"workload": name, **values}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
