@@ -12,7 +12,7 @@ func runModelBenchmark() {
     }
     do {
         let llama = try LlamaModel(contentsOf: cache.appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf"))
-        let (b, t) = (4, 128)
+        let (b, t) = (4, 256)
         let ids = (0..<(b * t)).map { _ in Int.random(in: 0..<llama.config.vocabSize) }
         let batch = try TokenBatch(ids: stride(from: 0, to: ids.count, by: t).map { Array(ids[$0..<$0 + t]) },
                                    labels: stride(from: 0, to: ids.count, by: t).map { Array(ids[$0..<$0 + t]) })
@@ -27,7 +27,7 @@ func runModelBenchmark() {
         print(String(format: "SmolLM2 %d×%d: forward %.0f tokens/s, forward+backward (frozen) %.0f tokens/s; greedy decode %.1f tokens/s",
                      b, t, Double(b * t) / fwd, Double(b * t) / step, 32 / gen))
         let bert = try BertModel(contentsOf: cache.appendingPathComponent("all-MiniLM-L6-v2"))
-        let (bb, bt) = (8, 128)
+        let (bb, bt) = (32, 128)
         let bertBatch = try TokenBatch(ids: (0..<bb).map { _ in (0..<bt).map { _ in Int.random(in: 1000..<20000) } })
         _ = try bert.hiddenStates(bertBatch)
         let bf = try seconds { _ = try bert.hiddenStates(bertBatch) }
