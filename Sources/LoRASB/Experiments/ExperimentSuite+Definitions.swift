@@ -151,7 +151,7 @@ extension ExperimentSuite {
 
     static func glue(scale: ExperimentScale, locations: ExperimentLocations) -> ExperimentSuite {
         let full = scale == .full
-        let train = full ? 2000 : 16
+        let train = full ? 2000 : 32   // smoke: CoLA's first 16 are all one class
         let validation: Int? = full ? nil : 16
         let initSamples = full ? 32 : 8
         let tasks: [ExperimentTask] = GLUETask.allCases.map { task in
