@@ -8,18 +8,18 @@ struct ExperimentCommand: Command {
         train and evaluate every method of a suite on the same data, steps, seed and evaluation; \
         write <out>/<suite>.md (table) and <out>/<suite>-loss.svg (loss plot)
 
-        suites (full scale; time estimated for a quiet 2-core machine at ~200 training tokens/s
-        for SmolLM2 and ~2,500 for MiniLM; a loaded machine at 60-130 tokens/s takes 2-3× longer;
-        `--dry-run` prints the estimate from the real token counts):
-          decoder        SmolLM2-135M-Instruct on GSM8K (400 problems, 24 steps of 8): LoRA-SB and
+        suites, full scale (times: `--dry-run` estimates from the real token counts at the rates
+        measured on a quiet 2-core machine, ~200 training tokens/s for SmolLM2 and ~2,500 for
+        MiniLM; a busy machine, where a SmolLM2 step ran at 60-130 tokens/s, takes 2-3× longer):
+          decoder        SmolLM2-135M-Instruct on GSM8K (400 problems, 16 steps of 8): LoRA-SB and
                          LoRA-XS r = 16, 32, 64, LoRA r = 8, 16, full fine-tuning; answer loss on
-                         32 test problems, GSM8K accuracy on 25 (~40 min)
+                         24 test problems, GSM8K accuracy on 20 (~43 min)
           glue           all-MiniLM-L6-v2 on CoLA, MRPC, RTE (2,000 examples, 125 steps of 16 per
                          task): LoRA-SB and LoRA-XS r = 8, 16, 24, LoRA r = 4, 8, full; MCC,
-                         accuracy/F1, accuracy on dev (~15 min)
+                         accuracy/F1, accuracy on dev (~23 min)
           ablation-init  LoRA-SB r = 32 on the decoder suite, 1/10/50/200 init samples × sign or
-                         raw gradient ΔW (~30 min)
-          ablation-lr    LoRA-SB and LoRA-XS r = 32 on the decoder suite at lr 2e-4…2e-3 (~30 min)
+                         raw gradient ΔW (~38 min)
+          ablation-lr    LoRA-SB and LoRA-XS r = 32 on the decoder suite at lr 2e-4…2e-3 (~28 min)
         `--scale smoke` runs a tiny version (a few examples, 2-3 steps, rank 2) in about a minute.
         A rerun skips configurations already finished with the same settings, so an interrupted
         suite (Ctrl-C) continues where it stopped.
