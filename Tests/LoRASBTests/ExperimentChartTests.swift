@@ -31,19 +31,19 @@ import Testing
         #expect(Array(labels[6..<12]) == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"])
         #expect(svg.all("line", class: "tick").count == 24)
         // The data range equals the tick range, so (0,0) is the plot's bottom-left corner and
-        // (10,1) its top-right: x 64 … 520−16, y 28+36 … 28+340−48.
+        // (10,1) its top-right: x 64 … 520−16, y 44+36 … 44+340−48.
         let a = pathPoints(try #require(svg.all("path", class: "series").first?.attributes["d"]))
         #expect(a.moves == 1)
         #expect(a.points.count == 2)
-        #expect(a.points[0] == (64, 320))
-        #expect(a.points[1] == (504, 64))
+        #expect(a.points[0] == (64, 336))
+        #expect(a.points[1] == (504, 80))
         let b = svg.all("path", class: "series")[1]
         #expect(b.attributes["stroke-dasharray"] != nil)
         #expect(b.attributes["data-name"] == "b")
-        #expect(pathPoints(b.attributes["d"] ?? "").points[1] == (284, 256))   // (5, 0.25)
+        #expect(pathPoints(b.attributes["d"] ?? "").points[1] == (284, 272))   // (5, 0.25)
         // The second panel is drawn one panel width to the right.
         let a2 = pathPoints(svg.all("path", class: "series")[2].attributes["d"] ?? "")
-        #expect(a2.points[0] == (584, 320))
+        #expect(a2.points[0] == (584, 336))
         #expect(svg.all("text").contains { $0.text == "a" } && svg.all("text").contains { $0.text == "b" })
     }
 
@@ -75,7 +75,7 @@ import Testing
         let points = pathPoints(parsed.all("path", class: "series")[0].attributes["d"] ?? "").points
         #expect(points.count == 3)
         #expect(Set(points.map(\.1)).count == 1)
-        #expect(points[0].1 > 64 && points[0].1 < 320)
+        #expect(points[0].1 > 80 && points[0].1 < 336)
         #expect(!flat.contains("nan") && !flat.contains("inf"))
 
         // Nothing at all: still a document with axes and 0…1 ticks.
@@ -107,6 +107,9 @@ import Testing
         #expect(s.ticks.map { s.label($0) } == ["0.5", "1.0", "1.5", "2.0", "2.5"])
         let constant = AxisScale(values: [3, 3])
         #expect(constant.lower < 3 && constant.upper > 3)
+        let steps = AxisScale(values: [0, 2], integer: true)
+        #expect(steps.step == 1 && steps.ticks == [0, 1, 2])
+        #expect(AxisScale(values: [0, 2]).step == 0.5)
         let zero = AxisScale(values: [0])
         #expect(zero.lower < 0 && zero.upper > 0)
         #expect(AxisScale(values: [-1, 1]).ticks.map { AxisScale(values: [-1, 1]).label($0) }.contains("0.0"))

@@ -45,10 +45,10 @@ public enum ExperimentLossPlot {
                                                   color: color, dashed: true, markers: true))
             }
             return SVGLineChart.Panel(title: task.name == "gsm8k" ? "GSM8K" : task.name, xLabel: "step",
-                                      yLabel: "loss", series: series)
+                                      yLabel: "loss", series: series, integerX: true)
         }
-        let caption = "training loss (solid, moving average of \(window) step\(window == 1 ? "" : "s")) and validation loss (dashed)"
-        return SVGLineChart(title: "\(suite.title): \(caption)", panels: panels, legend: legend)
+        let caption = "training loss (solid, moving average of \(window) step\(window == 1 ? "" : "s")) and validation loss (dashed, dots)"
+        return SVGLineChart(title: suite.title, subtitle: caption, panels: panels, legend: legend)
     }
 
     /// `LoRA-SB r=32`, `Full FT`, `LoRA-SB r=32, lr 1e-03`.

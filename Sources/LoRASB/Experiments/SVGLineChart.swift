@@ -35,12 +35,15 @@ public struct SVGLineChart: Sendable {
         public var xLabel: String
         public var yLabel: String
         public var series: [Series]
+        /// Ticks on the x axis only at whole numbers (steps).
+        public var integerX: Bool
 
-        public init(title: String, xLabel: String, yLabel: String, series: [Series]) {
+        public init(title: String, xLabel: String, yLabel: String, series: [Series], integerX: Bool = false) {
             self.title = title
             self.xLabel = xLabel
             self.yLabel = yLabel
             self.series = series
+            self.integerX = integerX
         }
     }
 
@@ -57,16 +60,22 @@ public struct SVGLineChart: Sendable {
     }
 
     public var title: String
+    /// A second, smaller heading line (what the lines mean).
+    public var subtitle: String
     public var panels: [Panel]
     public var legend: [LegendEntry]
     public var panelWidth: Double = 520
     public var panelHeight: Double = 340
 
-    public init(title: String, panels: [Panel], legend: [LegendEntry]) {
+    public init(title: String, subtitle: String = "", panels: [Panel], legend: [LegendEntry]) {
         self.title = title
+        self.subtitle = subtitle
         self.panels = panels
         self.legend = legend
     }
+
+    /// Where the panels start: below the title and subtitle.
+    static let panelTop = 44.0
 
     /// Ten distinct colours (matplotlib's default cycle), reused in order.
     public static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -82,14 +91,15 @@ public struct SVGLineChart: Sendable {
         let columns = max(1, Int((panelWidth * Double(max(panels.count, 1))) / SVGLineChart.legendColumnWidth))
         let legendRows = (legend.count + columns - 1) / columns
         let width = panelWidth * Double(max(panels.count, 1))
-        let legendTop = 28 + panelHeight + 8
+        let legendTop = SVGLineChart.panelTop + panelHeight + 8
         let height = legendTop + Double(legendRows) * SVGLineChart.legendRowHeight + 12
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         out += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(width))\" height=\"\(f(height))\" viewBox=\"0 0 \(f(width)) \(f(height))\" font-family=\"sans-serif\" font-size=\"11\">\n"
         out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         out += "<text class=\"title\" x=\"\(f(width / 2))\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">\(SVGLineChart.escape(title))</text>\n"
+        out += "<text class=\"subtitle\" x=\"\(f(width / 2))\" y=\"34\" text-anchor=\"middle\">\(SVGLineChart.escape(subtitle))</text>\n"
         for (i, panel) in panels.enumerated() {
-            out += drawPanel(panel, originX: Double(i) * panelWidth, originY: 28)
+            out += drawPanel(panel, originX: Double(i) * panelWidth, originY: SVGLineChart.panelTop)
         }
         out += "<g class=\"legend\">\n"
         for (i, entry) in legend.enumerated() {
@@ -112,7 +122,7 @@ public struct SVGLineChart: Sendable {
         let left = originX + m.left, right = originX + panelWidth - m.right
         let top = originY + m.top, bottom = originY + panelHeight - m.bottom
         let finite = panel.series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
-        let xAxis = AxisScale(values: finite.map(\.x))
+        let xAxis = AxisScale(values: finite.map(\.x), integer: panel.integerX)
         let yAxis = AxisScale(values: finite.map(\.y))
         func px(_ x: Double) -> Double { left + (x - xAxis.lower) / (xAxis.upper - xAxis.lower) * (right - left) }
         func py(_ y: Double) -> Double { bottom - (y - yAxis.lower) / (yAxis.upper - yAxis.lower) * (bottom - top) }
@@ -188,7 +198,8 @@ public struct AxisScale: Sendable, Equatable {
     public let step: Double
     public let ticks: [Double]
 
-    public init(values: [Double], targetTicks: Int = 6) {
+    /// `integer`: steps of at least 1 (for counts such as training steps).
+    public init(values: [Double], targetTicks: Int = 6, integer: Bool = false) {
         let finite = values.filter(\.isFinite)
         var lo = finite.min() ?? 0
         var hi = finite.max() ?? 1
@@ -197,7 +208,8 @@ public struct AxisScale: Sendable, Equatable {
             lo -= pad
             hi += pad
         }
-        let step = AxisScale.roundStep((hi - lo) / Double(max(targetTicks - 1, 1)))
+        var step = AxisScale.roundStep((hi - lo) / Double(max(targetTicks - 1, 1)))
+        if integer { step = max(step, 1) }
         let first = (lo / step).rounded(.down)
         let last = (hi / step).rounded(.up)
         lower = first * step
