@@ -8,6 +8,7 @@ let commands: [any Command.Type] = [
     GenerateCommand.self,
     EvalCommand.self,
     ExportCommand.self,
+    ExperimentCommand.self,
 ]
 
 func printStandardError(_ s: String) {

@@ -1,0 +1,128 @@
+import Foundation
+import Tokenizers
+import Training
+
+/// Tokens per second a suite's work runs at: what the time estimates of a plan divide by.
+public struct ExperimentThroughput: Sendable, Equatable {
+    /// Training steps with a frozen base (forward, backward, AdamW on the adapter).
+    public var training: Double
+    /// Forward passes (validation, the gradient estimate counts as training).
+    public var forward: Double
+    /// New tokens generated per second over a batch (GSM8K accuracy).
+    public var generation: Double
+    /// How much slower a full fine-tuning step is than an adapter step (weight gradients and
+    /// AdamW over every parameter).
+    public var fullFineTuningSlowdown: Double
+
+    /// SmolLM2-135M on a quiet 2-core machine (the rates measured for the reference PyTorch
+    /// implementation on this machine class: ~200 training tokens/s at 8 × 128, ~550 forward,
+    /// ~17 generated per second at batch 1, more when batched).
+    public static let smolLM2 = ExperimentThroughput(training: 200, forward: 550, generation: 40, fullFineTuningSlowdown: 1.6)
+    /// all-MiniLM-L6-v2 on the same machine (~2,700 training tokens/s at 8 × 128).
+    public static let miniLM = ExperimentThroughput(training: 2500, forward: 7500, generation: 0, fullFineTuningSlowdown: 1.6)
+}
+
+/// What a suite will do, estimated before it runs: per configuration the tokens it trains on,
+/// initialises from, validates and generates, and the time that takes at `throughput`.
+public struct ExperimentPlan: Sendable {
+    public struct Entry: Sendable {
+        public var configuration: ExperimentConfiguration
+        public var trainingTokens: Int
+        public var initTokens: Int
+        public var validationTokens: Int
+        public var generationTokens: Int
+        public var estimatedSeconds: Double
+        /// Already finished in the output folder (will be skipped).
+        public var finished: Bool
+    }
+
+    /// Mean tokens of a task's examples after truncation.
+    public struct TaskSize: Sendable {
+        public var trainExamples: Int
+        public var validationExamples: Int
+        public var meanTrainTokens: Double
+        public var meanValidationTokens: Double
+    }
+
+    public var suite: ExperimentSuite
+    public var throughput: ExperimentThroughput
+    public var tasks: [String: TaskSize]
+    public var entries: [Entry]
+
+    public var estimatedSeconds: Double { entries.filter { !$0.finished }.map(\.estimatedSeconds).reduce(0, +) }
+
+    /// Tokenises the suite's data (no model weights are loaded) and estimates every run.
+    public static func make(_ suite: ExperimentSuite, throughput: ExperimentThroughput,
+                            finished: (ExperimentConfiguration) -> Bool = { _ in false }) throws -> ExperimentPlan {
+        let tokenizer = try Tokenizer.load(model: suite.model)
+        var sizes: [String: TaskSize] = [:]
+        for task in suite.tasks { sizes[task.name] = try measure(task, suite: suite, tokenizer: tokenizer) }
+        let entries = suite.configurations.map { c -> Entry in
+            let size = sizes[c.task] ?? TaskSize(trainExamples: 0, validationExamples: 0, meanTrainTokens: 0, meanValidationTokens: 0)
+            let training = Double(suite.steps * suite.batchSize) * size.meanTrainTokens
+            let initTokens = c.method == .loraSB ? Double(min(c.initSamples, size.trainExamples)) * size.meanTrainTokens : 0
+            let evaluations = 2 + (suite.stepsPerEval > 0 ? (suite.steps - 1) / suite.stepsPerEval : 0)
+            let validation = Double(evaluations * size.validationExamples) * size.meanValidationTokens
+            let generation = suite.gsm8kAccuracy.map { Double($0.problems * $0.maxNewTokens) } ?? 0
+            let slowdown = c.method == .full ? throughput.fullFineTuningSlowdown : 1
+            var seconds = (training * slowdown + initTokens * throughput.fullFineTuningSlowdown) / throughput.training
+                + validation / throughput.forward
+            if generation > 0, throughput.generation > 0 { seconds += generation / throughput.generation }
+            return Entry(configuration: c, trainingTokens: Int(training), initTokens: Int(initTokens),
+                         validationTokens: Int(validation), generationTokens: Int(generation),
+                         estimatedSeconds: seconds, finished: finished(c))
+        }
+        return ExperimentPlan(suite: suite, throughput: throughput, tasks: sizes, entries: entries)
+    }
+
+    static func measure(_ task: ExperimentTask, suite: ExperimentSuite, tokenizer: Tokenizer) throws -> TaskSize {
+        let limit = suite.maxSequenceLength
+        func mean(_ xs: [TokenizedExample]) -> Double {
+            xs.isEmpty ? 0 : Double(xs.map { min($0.tokens.count, limit) }.reduce(0, +)) / Double(xs.count)
+        }
+        if task.name == "gsm8k" || task.data.resolvedGLUETask == nil {
+            let splits = try task.data.languageModelingSplits()
+            let format = try PromptFormat(tokenizer: tokenizer)
+            let train = try splits.train.map(format.encode)
+            let validation = try splits.validation.map(format.encode)
+            return TaskSize(trainExamples: train.count, validationExamples: validation.count,
+                            meanTrainTokens: mean(train), meanValidationTokens: mean(validation))
+        }
+        let splits = try task.data.classificationSplits()
+        let labels = splits.train.labelVocabulary.labels
+        let train = try splits.train.encoded(with: tokenizer, labels: labels, maxLength: limit).examples
+        let validation = try splits.validation?.encoded(with: tokenizer, labels: labels, maxLength: limit).examples ?? []
+        return TaskSize(trainExamples: train.count, validationExamples: validation.count,
+                        meanTrainTokens: mean(train), meanValidationTokens: mean(validation))
+    }
+
+    /// The plan as text: one line per run, then the total.
+    public var text: String {
+        var out = "\(suite.title) (\(suite.scale.rawValue) scale): \(entries.count) runs, model \(suite.model.path)\n"
+        for task in suite.tasks {
+            if let s = tasks[task.name] {
+                out += String(format: "  data %@: %d training examples (mean %.0f tokens), %d validation (mean %.0f tokens)\n",
+                              task.name, s.trainExamples, s.meanTrainTokens, s.validationExamples, s.meanValidationTokens)
+            }
+        }
+        out += "  every run: \(suite.steps) steps of \(suite.batchSize), seed \(suite.seed), max \(suite.maxSequenceLength) tokens\n"
+        for e in entries {
+            let c = e.configuration
+            var line = "  \(c.id.padding(toLength: 34, withPad: " ", startingAt: 0)) \(c.methodName)"
+            if c.method != .full { line += " r=\(c.rank)" }
+            line += String(format: ", lr %.0e", c.learningRate)
+            if c.method == .loraSB { line += ", init \(c.initSamples) (\(c.initGradient.rawValue))" }
+            line += ": \(e.trainingTokens) training tokens"
+            if e.initTokens > 0 { line += ", \(e.initTokens) init" }
+            line += ", \(e.validationTokens) validation"
+            if e.generationTokens > 0 { line += ", ≤\(e.generationTokens) generated" }
+            line += e.finished ? " — finished, will be skipped" : " ≈ \(TrainingProgress.clock(e.estimatedSeconds))"
+            out += line + "\n"
+        }
+        out += String(format: "estimated total: %@ at %.0f training / %.0f forward tokens/s", TrainingProgress.clock(estimatedSeconds),
+                      throughput.training, throughput.forward)
+        if suite.gsm8kAccuracy != nil { out += String(format: " / %.0f generated tokens/s", throughput.generation) }
+        out += " (plus model loading)\n"
+        return out
+    }
+}

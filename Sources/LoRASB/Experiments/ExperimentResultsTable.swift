@@ -1,0 +1,95 @@
+import Foundation
+
+/// The results table of a suite: one row per method/rank/setting (its runs on several tasks
+/// share the row), the suite's metric columns, trainable parameters and times.
+public enum ExperimentResultsTable {
+    /// How a metric value is printed; the tests compare these strings with the run logs.
+    public static func format(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "—" }
+        return String(format: "%.4f", value)
+    }
+
+    /// Seconds with one decimal.
+    public static func formatSeconds(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "—" }
+        return String(format: "%.1f", value)
+    }
+
+    /// `215,040`.
+    public static func formatCount(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+
+    /// The table for `records` of `suite`, rows in the suite's configuration order. Rows whose
+    /// runs are missing show `—` in their cells.
+    public static func table(_ suite: ExperimentSuite, records: [ExperimentRecord]) -> MarkdownTable {
+        let byID = Dictionary(records.map { ($0.configuration.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var rowOrder: [String] = []
+        var configurationsByRow: [String: [ExperimentConfiguration]] = [:]
+        for c in suite.configurations {
+            if configurationsByRow[c.row] == nil { rowOrder.append(c.row) }
+            configurationsByRow[c.row, default: []].append(c)
+        }
+        let hasSetting = suite.configurations.contains { $0.setting != nil }
+        let columns = suite.tasks.flatMap(\.columns)
+        var header = ["method", "rank"]
+        if hasSetting { header.append("setting") }
+        header += ["learning rate", "trainable params"] + columns.map(\.title) + ["init (s)", "train (s)"]
+        var alignments: [MarkdownTable.Alignment] = [.left, .right]
+        if hasSetting { alignments.append(.left) }
+        alignments += [.right, .right] + columns.map { _ in .right } + [.right, .right]
+
+        var rows: [[String]] = []
+        for row in rowOrder {
+            let configurations = configurationsByRow[row] ?? []
+            guard let first = configurations.first else { continue }
+            let done = configurations.compactMap { byID[$0.id] }
+            var cells = [first.methodName, first.method == .full ? "—" : String(first.rank)]
+            if hasSetting { cells.append(first.setting ?? "") }
+            cells.append(String(format: "%.0e", first.learningRate))
+            let counts = done.map(\.trainableParameters)
+            cells.append(counts.isEmpty ? "—" : (Set(counts).count == 1 ? formatCount(counts[0]) : counts.map(formatCount).joined(separator: " / ")))
+            for column in columns {
+                let record = configurations.first { $0.task == column.task }.flatMap { byID[$0.id] }
+                cells.append(format(record?.metrics[column.metric]))
+            }
+            let inits = done.compactMap(\.initSeconds)
+            cells.append(inits.isEmpty ? "—" : formatSeconds(inits.reduce(0, +)))
+            cells.append(done.isEmpty ? "—" : formatSeconds(done.map(\.trainingSeconds).reduce(0, +)))
+            rows.append(cells)
+        }
+        return MarkdownTable(header: header, alignments: alignments, rows: rows)
+    }
+
+    /// The whole results file: title, what was run, the table, the plot, where the runs are.
+    public static func document(_ suite: ExperimentSuite, records: [ExperimentRecord], plotFile: String,
+                                runsFolder: String, command: String) -> String {
+        var out = "# \(suite.title)\n\n"
+        out += suite.summary + "\n\n"
+        out += "Shared by every run: \(suite.steps) steps, batch \(suite.batchSize), warm-up ratio \(suite.warmupRatio), "
+        out += "cosine decay, AdamW without weight decay, gradient clipping at 1, max \(suite.maxSequenceLength) tokens, seed \(suite.seed); "
+        out += "targets \(suite.targets.joined(separator: ", ")); model `\(suite.model.lastPathComponent)`.\n\n"
+        out += table(suite, records: records).text + "\n"
+        let base = records.compactMap { $0.metrics[ExperimentRecord.baseValidationLoss] }.first
+        if suite.tasks.count == 1, let base {
+            out += "Base model before any training: validation loss \(format(base)).\n\n"
+        }
+        out += "Trainable parameters include a classification head where there is one. "
+        out += "'init (s)' is LoRA-SB's gradient estimate and SVD; 'train (s)' is the trainer's clock (steps and the validation passes between them)"
+        out += suite.tasks.count > 1 ? ", summed over the tasks.\n\n" : ".\n\n"
+        let missing = suite.configurations.filter { c in !records.contains { $0.configuration.id == c.id } }
+        if !missing.isEmpty {
+            out += "Not run yet: \(missing.map(\.id).joined(separator: ", ")).\n\n"
+        }
+        out += "![training and validation loss](\(plotFile))\n\n"
+        out += "Solid lines: training loss (moving average); dashed lines with dots: validation loss. "
+        out += "Run folders (adapter, `metrics.jsonl`, `experiment.json`): `\(runsFolder)`. Made by `\(command)`.\n"
+        return out
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import ModelIO
+import Training
+
+/// What a suite run did.
+public struct ExperimentOutcome: Sendable {
+    /// The finished runs (this time or before), in the suite's order.
+    public var records: [ExperimentRecord]
+    /// Configuration ids trained now, and those skipped because a finished run was found.
+    public var ran: [String]
+    public var skipped: [String]
+    /// Ctrl-C stopped the suite; the report covers what finished.
+    public var interrupted: Bool
+    public var table: URL
+    public var plot: URL
+}
+
+/// Runs a suite: every configuration through `FineTuneJob` (and `EvaluationJob` for GSM8K
+/// accuracy) into its own run folder, skipping configurations whose folder already holds a
+/// finished record with the same settings, then writes the results table and the loss plot.
+///
+/// Layout under `output`: `<suite>.md`, `<suite>-loss.svg`, `runs/<suite>/<configuration>/`
+/// (smoke scale: `<suite>-smoke…`, so a smoke run never stands in for a full one).
+public final class ExperimentRunner {
+    public let suite: ExperimentSuite
+    public let output: URL
+    /// How the suite was started, quoted in the results file.
+    public let command: String
+    let say: (String) -> Void
+    let progress: ProgressPrinter?
+    let interrupt: InterruptMonitor?
+
+    public init(suite: ExperimentSuite, output: URL, command: String? = nil, say: @escaping (String) -> Void,
+                progress: ProgressPrinter? = nil, interrupt: InterruptMonitor? = nil) {
+        self.suite = suite
+        self.output = output
+        self.command = command ?? "lorasb experiment --suite \(suite.name.rawValue) --scale \(suite.scale.rawValue)"
+        self.say = say
+        self.progress = progress
+        self.interrupt = interrupt
+    }
+
+    /// `decoder` or `decoder-smoke`.
+    public var baseName: String {
+        suite.scale == .full ? suite.name.rawValue : "\(suite.name.rawValue)-\(suite.scale.rawValue)"
+    }
+    public var runsFolder: URL { output.appendingPathComponent("runs").appendingPathComponent(baseName) }
+    public var tableURL: URL { output.appendingPathComponent("\(baseName).md") }
+    public var plotURL: URL { output.appendingPathComponent("\(baseName)-loss.svg") }
+    public func runFolder(_ c: ExperimentConfiguration) -> URL { runsFolder.appendingPathComponent(c.id) }
+
+    /// Every setting a configuration's run depends on, as text.
+    public func spec(_ c: ExperimentConfiguration) -> [String: String] {
+        var s: [String: String] = [
+            "format": "1",
+            "model": suite.model.standardizedFileURL.path,
+            "task": c.task,
+            "method": c.method.rawValue,
+            "rank": String(c.rank),
+            "learning_rate": String(c.learningRate),
+            "init_samples": String(c.initSamples),
+            "init_gradient": c.initGradient.rawValue,
+            "targets": suite.targets.joined(separator: ","),
+            "steps": String(suite.steps),
+            "batch_size": String(suite.batchSize),
+            "warmup_ratio": String(suite.warmupRatio),
+            "max_seq_len": String(suite.maxSequenceLength),
+            "seed": String(suite.seed),
+            "steps_per_eval": String(suite.stepsPerEval),
+        ]
+        if let task = suite.task(c.task) {
+            s["data"] = task.data.path.standardizedFileURL.path
+            s["train_examples"] = task.data.maxTrainExamples.map(String.init) ?? "all"
+            s["val_examples"] = task.data.maxValidationExamples.map(String.init) ?? "all"
+        }
+        if let g = suite.gsm8kAccuracy {
+            s["gsm8k"] = "\(g.problems) problems, \(g.maxNewTokens) new tokens, batch \(g.batchSize)"
+        }
+        return s
+    }
+
+    /// The finished record of `c`, if its folder holds one made with the current settings.
+    public func finishedRecord(_ c: ExperimentConfiguration) throws -> ExperimentRecord? {
+        guard let record = try ExperimentRecord.load(from: runFolder(c)),
+              record.spec == spec(c), record.configuration == c else { return nil }
+        return record
+    }
+
+    /// Runs what is not finished yet, then writes the table and the plot.
+    public func run() throws -> ExperimentOutcome {
+        try createFolder(runsFolder)
+        var ran: [String] = []
+        var skipped: [String] = []
+        var interrupted = false
+        for (i, c) in suite.configurations.enumerated() {
+            if try finishedRecord(c) != nil {
+                skipped.append(c.id)
+                say("[\(i + 1)/\(suite.configurations.count)] \(c.id): finished earlier, skipped")
+                continue
+            }
+            say("[\(i + 1)/\(suite.configurations.count)] \(c.id): \(c.methodName) r=\(c.rank), lr \(c.learningRate)")
+            guard let record = try runOne(c) else { interrupted = true; break }
+            ran.append(c.id)
+            say(String(format: "[%d/%d] %@: validation loss %@, %.1f s training, %.1f s in all", i + 1,
+                       suite.configurations.count, c.id, ExperimentResultsTable.format(record.metrics[ExperimentRecord.validationLoss]),
+                       record.trainingSeconds, record.wallSeconds))
+            if interrupt?.isInterrupted == true { interrupted = true; break }
+        }
+        let records = try writeReport()
+        return ExperimentOutcome(records: records, ran: ran, skipped: skipped, interrupted: interrupted,
+                                 table: tableURL, plot: plotURL)
+    }
+
+    /// Trains and evaluates one configuration into a fresh run folder; nil when interrupted.
+    func runOne(_ c: ExperimentConfiguration) throws -> ExperimentRecord? {
+        guard let task = suite.task(c.task) else {
+            throw ExperimentError(c.id, "the suite has no task \(c.task)")
+        }
+        let folder = runFolder(c)
+        if FileManager.default.fileExists(atPath: folder.path) {
+            do { try FileManager.default.removeItem(at: folder) } catch {
+                throw ExperimentError(folder.path, "cannot remove an unfinished run: \(error.localizedDescription)")
+            }
+        }
+        let started = Date()
+        // The base model's loss is the same for every run of a task: measure it once.
+        let firstOfTask = suite.configurations.first { $0.task == c.task }?.id == c.id
+        let request = FineTuneRequest(model: suite.model, data: task.data, adapter: suite.adapterSettings(c),
+                                      trainer: suite.trainerSettings(learningRate: c.learningRate),
+                                      maxSequenceLength: suite.maxSequenceLength, output: folder,
+                                      evaluateBase: firstOfTask, commandLine: spec(c))
+        let result = try FineTuneJob(request, say: say).run(progress: progress, interrupt: interrupt)
+        guard case .finished = result.outcome else { return nil }
+
+        var metrics: [String: Double] = [:]
+        metrics[ExperimentRecord.validationLoss] = result.finalValidationLoss
+        metrics[ExperimentRecord.initValidationLoss] = result.initValidationLoss
+        metrics[ExperimentRecord.baseValidationLoss] = result.baseValidationLoss
+        for (name, value) in result.finalMetrics { metrics[name] = value }
+
+        var evaluationSeconds: Double?
+        if let g = suite.gsm8kAccuracy {
+            let evaluationStart = Date()
+            var evaluation = EvaluationRequest(model: suite.model, adapter: folder, data: task.data)
+            evaluation.split = .test
+            evaluation.metric = .gsm8k
+            evaluation.limit = g.problems
+            evaluation.batchSize = g.batchSize
+            evaluation.maxNewTokens = g.maxNewTokens
+            evaluation.generationsOutput = folder.appendingPathComponent("gsm8k.jsonl")
+            let printer = progress
+            let evaluated = try EvaluationJob(evaluation, progress: { printer?.update($0) }).run()
+            progress?.finish()
+            metrics[ExperimentRecord.gsm8kAccuracy] = evaluated.value("accuracy")
+            metrics["gsm8k_correct"] = evaluated.value("correct")
+            metrics["gsm8k_problems"] = Double(evaluated.examples)
+            evaluationSeconds = Date().timeIntervalSince(evaluationStart)
+        }
+        let log = try RunMetricsLog.read(folder.appendingPathComponent("metrics.jsonl"))
+        // Optimizer moments are only needed to resume a run mid-way, which the suite never
+        // does; for full fine-tuning they are three copies of the model.
+        try? FileManager.default.removeItem(at: folder.appendingPathComponent("checkpoints"))
+        let initSeconds = result.initialisation.map { $0.gradientSeconds + $0.svdSeconds }
+        let record = ExperimentRecord(configuration: c, spec: spec(c), trainableParameters: result.trainableParameters,
+                                      totalParameters: result.totalParameters, metrics: metrics,
+                                      initSeconds: initSeconds, trainingSeconds: result.trainingSeconds,
+                                      evaluationSeconds: evaluationSeconds,
+                                      wallSeconds: Date().timeIntervalSince(started), tokens: log.tokens)
+        try record.save(in: folder)
+        return record
+    }
+
+    /// Writes the table and plot from the finished run folders; returns their records.
+    @discardableResult
+    public func writeReport() throws -> [ExperimentRecord] {
+        try createFolder(output)
+        var records: [ExperimentRecord] = []
+        var logs: [String: RunMetricsLog] = [:]
+        for c in suite.configurations {
+            guard let record = try finishedRecord(c) else { continue }
+            records.append(record)
+            logs[c.id] = try RunMetricsLog.read(runFolder(c).appendingPathComponent("metrics.jsonl"))
+        }
+        let runs = relativePath(runsFolder, from: output)
+        let document = ExperimentResultsTable.document(suite, records: records, plotFile: plotURL.lastPathComponent,
+                                                       runsFolder: runs, command: command)
+        try AtomicFile.write(Data(document.utf8), to: tableURL)
+        try ExperimentLossPlot.chart(suite, logs: logs).write(to: plotURL)
+        return records
+    }
+
+    func createFolder(_ url: URL) throws {
+        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+            throw ExperimentError(url.path, "cannot create the folder: \(error.localizedDescription)")
+        }
+    }
+
+    func relativePath(_ url: URL, from base: URL) -> String {
+        let path = url.standardizedFileURL.path
+        let prefix = base.standardizedFileURL.path + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
+}

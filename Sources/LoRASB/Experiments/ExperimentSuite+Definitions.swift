@@ -1,0 +1,187 @@
+import Adapters
+import Foundation
+import Training
+
+/// The four suites of the paper comparison, at both scales.
+///
+/// Learning rates are per method and not tuned per run: LoRA-SB and LoRA-XS train only the r×r
+/// matrix and take the larger rates their authors use; LoRA and full fine-tuning take the usual
+/// smaller ones. The `ablation-lr` suite shows how much the choice matters for LoRA-SB.
+extension ExperimentSuite {
+    /// Decoder ranks of the issue; LoRA at half the low ranks, as in the paper's tables.
+    public static let decoderRanks = (loraSB: [16, 32, 64], loraXS: [16, 32, 64], lora: [8, 16])
+    /// MiniLM (d = 384, 6 layers): the paper's GLUE rank (24, on RoBERTa-large) and two below.
+    public static let encoderRanks = (loraSB: [8, 16, 24], loraXS: [8, 16, 24], lora: [4, 8])
+    /// Smoke scale: one tiny rank per method.
+    public static let smokeRanks = (loraSB: [2], loraXS: [2], lora: [2])
+
+    public static let decoderLearningRates: [AdapterMethod: Double] = [.loraSB: 1e-3, .loraXS: 1e-3, .lora: 2e-4, .full: 2e-5]
+    public static let encoderLearningRates: [AdapterMethod: Double] = [.loraSB: 2e-3, .loraXS: 2e-3, .lora: 5e-4, .full: 5e-5]
+
+    /// The ablation grids.
+    public static let initSampleCounts = [1, 10, 50, 200]
+    public static let learningRateSweep = [2e-4, 5e-4, 1e-3, 2e-3]
+
+    public static let decoderTargets = ["q", "k", "v", "o", "gate", "up", "down"]
+    public static let encoderTargets = ["query", "value", "attn_out", "ffn_out"]
+
+    /// The suite `name` at `scale`, reading models and data from `locations`.
+    public static func make(_ name: ExperimentSuiteName, scale: ExperimentScale,
+                            locations: ExperimentLocations) -> ExperimentSuite {
+        switch name {
+        case .decoder: return decoder(scale: scale, locations: locations)
+        case .glue: return glue(scale: scale, locations: locations)
+        case .ablationInit: return ablationInit(scale: scale, locations: locations)
+        case .ablationLR: return ablationLR(scale: scale, locations: locations)
+        }
+    }
+
+    /// Every method at the ranks given, with the suite's learning rates and init samples.
+    static func methodGrid(task: String, ranks: (loraSB: [Int], loraXS: [Int], lora: [Int]),
+                           rates: [AdapterMethod: Double], initSamples: Int) -> [ExperimentConfiguration] {
+        func rate(_ m: AdapterMethod) -> Double { rates[m] ?? 1e-3 }
+        return ranks.loraSB.map { ExperimentConfiguration(task: task, method: .loraSB, rank: $0, learningRate: rate(.loraSB), initSamples: initSamples) }
+            + ranks.loraXS.map { ExperimentConfiguration(task: task, method: .loraXS, rank: $0, learningRate: rate(.loraXS), initSamples: initSamples) }
+            + ranks.lora.map { ExperimentConfiguration(task: task, method: .lora, rank: $0, learningRate: rate(.lora), initSamples: initSamples) }
+            + [ExperimentConfiguration(task: task, method: .full, rank: 1, learningRate: rate(.full), initSamples: initSamples)]
+    }
+
+    /// GSM8K data: prompt = question, completion = answer; held-out loss on the first test
+    /// problems (the folder has no validation split).
+    static func gsm8kTask(_ locations: ExperimentLocations, train: Int, validation: Int, accuracy: Bool) -> ExperimentTask {
+        let data = DataOptions(path: locations.data.appendingPathComponent("gsm8k"), promptField: "question",
+                               completionField: "answer", maxTrainExamples: train, maxValidationExamples: validation)
+        var columns = [ExperimentColumn("answer loss", task: "gsm8k", metric: ExperimentRecord.validationLoss),
+                       ExperimentColumn("loss after init", task: "gsm8k", metric: ExperimentRecord.initValidationLoss)]
+        if accuracy { columns.append(ExperimentColumn("GSM8K acc", task: "gsm8k", metric: ExperimentRecord.gsm8kAccuracy)) }
+        return ExperimentTask(name: "gsm8k", data: data, columns: columns)
+    }
+
+    /// The decoder settings shared by the decoder suite and both ablations.
+    struct DecoderScale {
+        var trainExamples, validationExamples, steps, batchSize, maxSequenceLength, stepsPerEval, initSamples: Int
+        var accuracy: GSM8KAccuracySettings
+
+        init(_ scale: ExperimentScale) {
+            switch scale {
+            case .full:
+                // 16 steps × 8 examples of ~218 tokens: ~28k training tokens per run, so the nine
+                // methods fit in well under an hour at ~200 tokens/s (see `lorasb experiment
+                // --dry-run`). 400 examples leave room for the 200-sample initialisation.
+                self.init(trainExamples: 400, validationExamples: 24, steps: 16, batchSize: 8, maxSequenceLength: 320,
+                          stepsPerEval: 8, initSamples: 50,
+                          accuracy: GSM8KAccuracySettings(problems: 20, maxNewTokens: 160, batchSize: 8))
+            case .smoke:
+                self.init(trainExamples: 8, validationExamples: 4, steps: 2, batchSize: 2, maxSequenceLength: 96,
+                          stepsPerEval: 1, initSamples: 4,
+                          accuracy: GSM8KAccuracySettings(problems: 2, maxNewTokens: 8, batchSize: 2))
+            }
+        }
+
+        init(trainExamples: Int, validationExamples: Int, steps: Int, batchSize: Int, maxSequenceLength: Int,
+             stepsPerEval: Int, initSamples: Int, accuracy: GSM8KAccuracySettings) {
+            self.trainExamples = trainExamples
+            self.validationExamples = validationExamples
+            self.steps = steps
+            self.batchSize = batchSize
+            self.maxSequenceLength = maxSequenceLength
+            self.stepsPerEval = stepsPerEval
+            self.initSamples = initSamples
+            self.accuracy = accuracy
+        }
+    }
+
+    static func decoderSuite(_ name: ExperimentSuiteName, scale: ExperimentScale, locations: ExperimentLocations,
+                             title: String, summary: String, accuracy: Bool,
+                             configurations: [ExperimentConfiguration]) -> ExperimentSuite {
+        let s = DecoderScale(scale)
+        let model = locations.model ?? locations.models.appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf")
+        return ExperimentSuite(name: name, scale: scale, title: title, summary: summary, model: model,
+                               tasks: [gsm8kTask(locations, train: s.trainExamples, validation: s.validationExamples, accuracy: accuracy)],
+                               configurations: configurations, targets: decoderTargets, steps: s.steps,
+                               batchSize: s.batchSize, warmupRatio: 0.1, maxSequenceLength: s.maxSequenceLength,
+                               seed: 0, stepsPerEval: s.stepsPerEval, gsm8kAccuracy: accuracy ? s.accuracy : nil)
+    }
+
+    static func decoder(scale: ExperimentScale, locations: ExperimentLocations) -> ExperimentSuite {
+        let s = DecoderScale(scale)
+        let configurations = methodGrid(task: "gsm8k", ranks: scale == .full ? decoderRanks : smokeRanks,
+                                        rates: decoderLearningRates, initSamples: s.initSamples)
+        return decoderSuite(.decoder, scale: scale, locations: locations,
+                            title: "Decoder, math: SmolLM2-135M-Instruct on GSM8K",
+                            summary: "LoRA-SB, LoRA-XS, LoRA and full fine-tuning of SmolLM2-135M-Instruct on the first \(s.trainExamples) GSM8K training problems, \(s.steps) steps of \(s.batchSize), all seven projections adapted. Answer loss: mean loss of the answer tokens of the first \(s.validationExamples) test problems; GSM8K accuracy: greedy answers to the first \(s.accuracy.problems) test problems (at most \(s.accuracy.maxNewTokens) new tokens), last number against the reference.",
+                            accuracy: true, configurations: configurations)
+    }
+
+    static func ablationInit(scale: ExperimentScale, locations: ExperimentLocations) -> ExperimentSuite {
+        let rank = scale == .full ? 32 : 2
+        let counts = scale == .full ? initSampleCounts : [1, 2]
+        var configurations: [ExperimentConfiguration] = []
+        for gradient in AdapterSettings.InitGradient.allCases {
+            for n in counts {
+                configurations.append(ExperimentConfiguration(task: "gsm8k", method: .loraSB, rank: rank,
+                                                              learningRate: decoderLearningRates[.loraSB] ?? 1e-3,
+                                                              initSamples: n, initGradient: gradient,
+                                                              setting: "\(n) init samples, \(gradient.rawValue) ΔW",
+                                                              idSuffix: "n\(n)-\(gradient.rawValue)"))
+            }
+        }
+        return decoderSuite(.ablationInit, scale: scale, locations: locations,
+                            title: "Ablation: LoRA-SB's initialisation (decoder suite)",
+                            summary: "LoRA-SB r = \(rank) on the decoder suite's data and steps, initialised from the gradients of \(counts.map(String.init).joined(separator: ", ")) training samples, with ΔW = −η·sign(ΣG) (the paper: Adam's first step) or ΔW = −η·ΣG (the raw gradient). 'loss after init' is the answer loss before the first step: what the initialisation alone achieves.",
+                            accuracy: false, configurations: configurations)
+    }
+
+    static func ablationLR(scale: ExperimentScale, locations: ExperimentLocations) -> ExperimentSuite {
+        let s = DecoderScale(scale)
+        let rank = scale == .full ? 32 : 2
+        let rates = scale == .full ? learningRateSweep : [1e-3, 1e-2]
+        var configurations: [ExperimentConfiguration] = []
+        for method in [AdapterMethod.loraSB, .loraXS] {
+            for lr in rates {
+                let text = String(format: "%.0e", lr)
+                configurations.append(ExperimentConfiguration(task: "gsm8k", method: method, rank: rank, learningRate: lr,
+                                                              initSamples: s.initSamples, setting: "lr \(text)",
+                                                              idSuffix: "lr\(text)"))
+            }
+        }
+        return decoderSuite(.ablationLR, scale: scale, locations: locations,
+                            title: "Ablation: learning-rate sensitivity (decoder suite)",
+                            summary: "LoRA-SB and LoRA-XS at r = \(rank) on the decoder suite's data and steps, at learning rates \(rates.map { String(format: "%.0e", $0) }.joined(separator: ", ")) (a \(String(format: "%.0f", (rates.max() ?? 1) / (rates.min() ?? 1)))× range). The paper claims LoRA-SB's initialisation makes the learning rate matter less.",
+                            accuracy: false, configurations: configurations)
+    }
+
+    static func glue(scale: ExperimentScale, locations: ExperimentLocations) -> ExperimentSuite {
+        let full = scale == .full
+        let train = full ? 2000 : 32   // smoke: CoLA's first 16 are all one class
+        let validation: Int? = full ? nil : 16
+        let initSamples = full ? 32 : 8
+        let tasks: [ExperimentTask] = GLUETask.allCases.map { task in
+            let data = DataOptions(path: locations.data.appendingPathComponent("glue/\(task.folderName)"), glueTask: task,
+                                   maxTrainExamples: train, maxValidationExamples: validation)
+            let columns = task.metrics.prefix(task == .mrpc ? 2 : 1).map { m in
+                ExperimentColumn("\(task.folderName) \(ExperimentSuite.shortName(m))", task: task.folderName, metric: m.rawValue)
+            }
+            return ExperimentTask(name: task.folderName, data: data, columns: Array(columns))
+        }
+        let configurations = tasks.flatMap { t in
+            methodGrid(task: t.name, ranks: full ? encoderRanks : smokeRanks, rates: encoderLearningRates, initSamples: initSamples)
+        }
+        let model = locations.model ?? locations.models.appendingPathComponent("all-MiniLM-L6-v2")
+        let steps = full ? 125 : 3
+        let batch = full ? 16 : 4
+        return ExperimentSuite(name: .glue, scale: scale, title: "Encoder, GLUE: all-MiniLM-L6-v2 on CoLA, MRPC and RTE",
+                               summary: "LoRA-SB, LoRA-XS, LoRA and full fine-tuning of all-MiniLM-L6-v2 with a new classification head (trained by every method), on the first \(train) training examples of each task, \(steps) steps of \(batch), adapters on query, value, attention output and FFN output (the paper's targets). Metrics on \(validation.map { "the first \($0) examples of " } ?? "")dev: Matthews correlation (CoLA), accuracy and F1 (MRPC), accuracy (RTE). Times are summed over the three tasks.",
+                               model: model, tasks: tasks, configurations: configurations, targets: encoderTargets,
+                               steps: steps, batchSize: batch, warmupRatio: 0.06, maxSequenceLength: full ? 128 : 64,
+                               seed: 0, stepsPerEval: full ? 25 : 1, gsm8kAccuracy: nil)
+    }
+
+    static func shortName(_ metric: ClassificationMetric) -> String {
+        switch metric {
+        case .accuracy: return "acc"
+        case .f1: return "F1"
+        case .matthewsCorrelation: return "MCC"
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import Adapters
+import Foundation
+import Training
+
+/// The comparisons `lorasb experiment` knows how to run.
+public enum ExperimentSuiteName: String, Sendable, CaseIterable, Codable {
+    /// SmolLM2-135M-Instruct on GSM8K: every method, answer loss and GSM8K accuracy.
+    case decoder
+    /// all-MiniLM-L6-v2 on CoLA, MRPC and RTE: every method, the paper's GLUE metrics.
+    case glue
+    /// LoRA-SB's initialisation on the decoder suite: init samples × sign or raw gradient.
+    case ablationInit = "ablation-init"
+    /// LoRA-SB's (and LoRA-XS's) sensitivity to the learning rate over a 10× range.
+    case ablationLR = "ablation-lr"
+}
+
+/// How big a suite is: `smoke` checks the whole pipeline in seconds; `full` is the comparison.
+public enum ExperimentScale: String, Sendable, CaseIterable, Codable {
+    case smoke
+    case full
+}
+
+/// One training run of a suite: a method with its rank and the settings it varies.
+public struct ExperimentConfiguration: Sendable, Equatable, Codable {
+    /// The run folder's name, unique within the suite (`rte-lora-sb-r24`).
+    public var id: String
+    /// The table row the run belongs to: runs of one method on several tasks share it.
+    public var row: String
+    /// The task the run trains on (a key of `ExperimentSuite.tasks`).
+    public var task: String
+    public var method: AdapterMethod
+    /// The adapter rank (ignored by full fine-tuning).
+    public var rank: Int
+    public var learningRate: Double
+    /// LoRA-SB: samples of the gradient estimate and how ΔW is formed from it.
+    public var initSamples: Int
+    public var initGradient: AdapterSettings.InitGradient
+    /// What the run varies besides method and rank, for the table (`n=50, sign`), or nil.
+    public var setting: String?
+
+    public init(task: String, method: AdapterMethod, rank: Int, learningRate: Double,
+                initSamples: Int, initGradient: AdapterSettings.InitGradient = .sign,
+                setting: String? = nil, idSuffix: String? = nil) {
+        self.task = task
+        self.method = method
+        self.rank = rank
+        self.learningRate = learningRate
+        self.initSamples = initSamples
+        self.initGradient = initGradient
+        self.setting = setting
+        let base = method == .full ? method.rawValue : "\(method.rawValue)-r\(rank)"
+        row = idSuffix.map { "\(base)-\($0)" } ?? base
+        id = "\(task.lowercased())-\(row)"
+    }
+
+    /// `LoRA-SB`, `LoRA-XS`, `LoRA`, `Full FT`.
+    public var methodName: String { ExperimentConfiguration.displayName(method) }
+
+    public static func displayName(_ method: AdapterMethod) -> String {
+        switch method {
+        case .loraSB: return "LoRA-SB"
+        case .loraXS: return "LoRA-XS"
+        case .lora: return "LoRA"
+        case .full: return "Full FT"
+        }
+    }
+}
+
+/// The data one task of a suite trains and evaluates on.
+public struct ExperimentTask: Sendable {
+    /// `gsm8k`, `CoLA`, `MRPC`, `RTE`.
+    public var name: String
+    public var data: DataOptions
+    /// The table's metric columns for this task, in order.
+    public var columns: [ExperimentColumn]
+}
+
+/// One metric column of a results table: which record value it shows and how.
+public struct ExperimentColumn: Sendable, Equatable {
+    public var title: String
+    public var task: String
+    /// A key of `ExperimentRecord.metrics`.
+    public var metric: String
+
+    public init(_ title: String, task: String, metric: String) {
+        self.title = title
+        self.task = task
+        self.metric = metric
+    }
+}
+
+/// GSM8K accuracy on a fixed subset of the test split, after training.
+public struct GSM8KAccuracySettings: Sendable, Equatable, Codable {
+    /// The first `problems` test problems.
+    public var problems: Int
+    public var maxNewTokens: Int
+    public var batchSize: Int
+}
+
+/// A whole comparison: the model, the tasks, the shared training and evaluation settings, and
+/// the configurations that differ only in what the comparison is about. Every configuration of
+/// a suite sees the same data, steps, batch size, seed and evaluation.
+public struct ExperimentSuite: Sendable {
+    public var name: ExperimentSuiteName
+    public var scale: ExperimentScale
+    public var title: String
+    /// What the suite compares and how, a paragraph for the results file.
+    public var summary: String
+    public var model: URL
+    public var tasks: [ExperimentTask]
+    public var configurations: [ExperimentConfiguration]
+    public var targets: [String]
+    public var steps: Int
+    public var batchSize: Int
+    public var warmupRatio: Double
+    public var maxSequenceLength: Int
+    public var seed: UInt64
+    /// Validation loss every this many steps (also before the first and after the last).
+    public var stepsPerEval: Int
+    /// Decoder suites: GSM8K accuracy of every trained run (nil: answer loss only).
+    public var gsm8kAccuracy: GSM8KAccuracySettings?
+
+    /// The task named `name`.
+    public func task(_ name: String) -> ExperimentTask? { tasks.first { $0.name == name } }
+
+    /// The trainer settings every configuration shares, at `learningRate`.
+    public func trainerSettings(learningRate: Double) -> TrainerSettings {
+        TrainerSettings(iterations: steps, batchSize: batchSize, learningRate: learningRate,
+                        warmupRatio: warmupRatio, seed: seed, stepsPerEval: stepsPerEval,
+                        validationBatches: 0, saveEvery: 0, stepsPerReport: 1)
+    }
+
+    /// The adapter settings of a configuration.
+    public func adapterSettings(_ c: ExperimentConfiguration) -> AdapterSettings {
+        AdapterSettings(method: c.method, rank: c.rank, targets: targets, seed: seed,
+                        initSamples: c.initSamples, initGradient: c.initGradient)
+    }
+}
+
+/// Where the suites find their model files and data.
+public struct ExperimentLocations: Sendable {
+    /// Holds `SmolLM2-135M-Instruct.Q4_1.gguf` and `all-MiniLM-L6-v2/`.
+    public var models: URL
+    /// Holds `gsm8k/` and `glue/{CoLA,MRPC,RTE}/`.
+    public var data: URL
+    /// Replaces the suite's default model when set.
+    public var model: URL?
+
+    public init(models: URL, data: URL, model: URL? = nil) {
+        self.models = models
+        self.data = data
+        self.model = model
+    }
+
+    /// `$LORASB_MODELS` or `~/.cache/lorasb/models`, and `$LORASB_DATA` or `../shared/data`
+    /// (relative to the current directory, as in the project's layout).
+    public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> ExperimentLocations {
+        let models = environment["LORASB_MODELS"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/lorasb/models")
+        let data = URL(fileURLWithPath: environment["LORASB_DATA"] ?? "../shared/data")
+        return ExperimentLocations(models: models, data: data)
+    }
+}

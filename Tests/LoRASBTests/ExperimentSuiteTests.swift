@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+@testable import LoRASB
+
+/// The suites hold the issue's methods and ranks, share everything else across methods, and
+/// the runner's settings record tells runs apart.
+@Suite struct ExperimentSuiteTests {
+    let locations = ExperimentLocations(models: URL(fileURLWithPath: "/models"), data: URL(fileURLWithPath: "/data"))
+
+    func ranks(_ suite: ExperimentSuite, _ method: AdapterMethod, task: String? = nil) -> [Int] {
+        suite.configurations.filter { $0.method == method && (task == nil || $0.task == task) }.map(\.rank)
+    }
+
+    @Test func decoderSuiteHasTheIssuesMethodsAndRanks() throws {
+        let s = ExperimentSuite.make(.decoder, scale: .full, locations: locations)
+        #expect(s.model.path == "/models/SmolLM2-135M-Instruct.Q4_1.gguf")
+        #expect(ranks(s, .loraSB) == [16, 32, 64])
+        #expect(ranks(s, .loraXS) == [16, 32, 64])
+        #expect(ranks(s, .lora) == [8, 16])
+        #expect(s.configurations.filter { $0.method == .full }.count == 1)
+        #expect(s.configurations.count == 9)
+        #expect(s.targets == ["q", "k", "v", "o", "gate", "up", "down"])
+        let task = try #require(s.task("gsm8k"))
+        #expect(task.data.path.path == "/data/gsm8k")
+        #expect(task.data.promptField == "question" && task.data.completionField == "answer")
+        // "A few thousand examples at most", and enough for the largest init-sample count.
+        let train = try #require(task.data.maxTrainExamples)
+        #expect(train <= 3000 && train >= ExperimentSuite.initSampleCounts.max() ?? 0)
+        #expect(s.gsm8kAccuracy != nil)
+        #expect(task.columns.map(\.title) == ["answer loss", "loss after init", "GSM8K acc"])
+        // Every LoRA-SB run initialises from the same samples with the paper's sign step.
+        #expect(Set(s.configurations.filter { $0.method == .loraSB }.map(\.initSamples)) == [50])
+        #expect(Set(s.configurations.map(\.initGradient)) == [.sign])
+        #expect(Set(s.configurations.map(\.id)).count == s.configurations.count)
+    }
+
+    @Test func glueSuiteRunsEveryMethodOnThePapersTasks() throws {
+        let s = ExperimentSuite.make(.glue, scale: .full, locations: locations)
+        #expect(s.model.path == "/models/all-MiniLM-L6-v2")
+        #expect(s.tasks.map(\.name) == ["CoLA", "MRPC", "RTE"])
+        #expect(s.tasks.map { $0.data.path.path } == ["/data/glue/CoLA", "/data/glue/MRPC", "/data/glue/RTE"])
+        #expect(s.tasks.flatMap(\.columns).map(\.title) == ["CoLA MCC", "MRPC acc", "MRPC F1", "RTE acc"])
+        #expect(s.tasks.flatMap(\.columns).map(\.metric) == ["matthews_correlation", "accuracy", "f1", "accuracy"])
+        for task in ["CoLA", "MRPC", "RTE"] {
+            #expect(ranks(s, .loraSB, task: task) == [8, 16, 24])
+            #expect(ranks(s, .loraXS, task: task) == [8, 16, 24])
+            #expect(ranks(s, .lora, task: task) == [4, 8])
+            #expect(s.configurations.filter { $0.task == task && $0.method == .full }.count == 1)
+        }
+        #expect(s.configurations.count == 27)
+        #expect(s.targets == ["query", "value", "attn_out", "ffn_out"])
+        #expect(s.gsm8kAccuracy == nil)
+        #expect(Set(s.configurations.map(\.id)).count == 27)
+        // One row per method and rank, shared by the three tasks.
+        #expect(Set(s.configurations.map(\.row)).count == 9)
+    }
+
+    @Test func ablationsVaryOnlyWhatTheyAblate() {
+        let i = ExperimentSuite.make(.ablationInit, scale: .full, locations: locations)
+        #expect(i.configurations.count == 8)
+        #expect(Set(i.configurations.map(\.method)) == [.loraSB])
+        #expect(Set(i.configurations.map(\.rank)) == [32])
+        #expect(Set(i.configurations.map(\.learningRate)).count == 1)
+        #expect(i.configurations.filter { $0.initGradient == .sign }.map(\.initSamples) == [1, 10, 50, 200])
+        #expect(i.configurations.filter { $0.initGradient == .raw }.map(\.initSamples) == [1, 10, 50, 200])
+        #expect(i.gsm8kAccuracy == nil)
+
+        let lr = ExperimentSuite.make(.ablationLR, scale: .full, locations: locations)
+        let rates = lr.configurations.filter { $0.method == .loraSB }.map(\.learningRate)
+        #expect(rates.count >= 3)
+        #expect(abs((rates.max() ?? 0) / (rates.min() ?? 1) - 10) < 1e-9)
+        #expect(lr.configurations.filter { $0.method == .loraXS }.map(\.learningRate) == rates)
+        #expect(Set(lr.configurations.map(\.rank)) == [32])
+        #expect(Set(lr.configurations.map(\.id)).count == lr.configurations.count)
+
+        // The ablations train exactly as the decoder suite does.
+        let d = ExperimentSuite.make(.decoder, scale: .full, locations: locations)
+        for s in [i, lr] {
+            #expect(s.steps == d.steps && s.batchSize == d.batchSize && s.seed == d.seed)
+            #expect(s.task("gsm8k")?.data.maxTrainExamples == d.task("gsm8k")?.data.maxTrainExamples)
+        }
+    }
+
+    @Test func smokeScaleIsTiny() {
+        for name in ExperimentSuiteName.allCases {
+            let s = ExperimentSuite.make(name, scale: .smoke, locations: locations)
+            #expect(s.steps >= 2 && s.steps <= 4)
+            #expect(s.configurations.allSatisfy { $0.rank <= 2 })
+            #expect(s.tasks.allSatisfy { ($0.data.maxTrainExamples ?? .max) <= 32 })
+        }
+    }
+
+    @Test func specSeparatesRunsAndNamesTheirSettings() throws {
+        let s = ExperimentSuite.make(.decoder, scale: .full, locations: locations)
+        let runner = ExperimentRunner(suite: s, output: URL(fileURLWithPath: "/tmp/out"), say: { _ in })
+        let specs = s.configurations.map(runner.spec)
+        #expect(Set(specs.map { $0.description }).count == specs.count)
+        let spec = specs[0]
+        #expect(spec["method"] == "lora-sb" && spec["rank"] == "16" && spec["steps"] == String(s.steps))
+        #expect(spec["data"] == "/data/gsm8k")
+        #expect(runner.runFolder(s.configurations[0]).path == "/tmp/out/runs/decoder/gsm8k-lora-sb-r16")
+        #expect(runner.tableURL.path == "/tmp/out/decoder.md")
+        #expect(runner.plotURL.path == "/tmp/out/decoder-loss.svg")
+        let smoke = ExperimentRunner(suite: ExperimentSuite.make(.decoder, scale: .smoke, locations: locations),
+                                     output: URL(fileURLWithPath: "/tmp/out"), say: { _ in })
+        #expect(smoke.tableURL.lastPathComponent == "decoder-smoke.md")
+    }
+
+    @Test func aRecordMadeWithOtherSettingsIsNotFinished() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lorasb-experiment-spec-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let s = ExperimentSuite.make(.glue, scale: .smoke, locations: locations)
+        let runner = ExperimentRunner(suite: s, output: folder, say: { _ in })
+        let c = s.configurations[0]
+        try FileManager.default.createDirectory(at: runner.runFolder(c), withIntermediateDirectories: true)
+        var record = ExperimentRecord(configuration: c, spec: runner.spec(c), trainableParameters: 1, totalParameters: 2,
+                                      metrics: ["accuracy": 0.5, "bad": .nan], initSeconds: 1, trainingSeconds: 2,
+                                      evaluationSeconds: nil, wallSeconds: 3, tokens: 4)
+        try record.save(in: runner.runFolder(c))
+        let loaded = try #require(try runner.finishedRecord(c))
+        #expect(loaded.metrics == ["accuracy": 0.5])          // non-finite values are not stored
+        record.spec["steps"] = "999"
+        try record.save(in: runner.runFolder(c))
+        #expect(try runner.finishedRecord(c) == nil)
+        // A damaged record is an error naming the file, not a silent rerun.
+        try Data("{".utf8).write(to: runner.runFolder(c).appendingPathComponent("experiment.json"))
+        #expect(throws: ExperimentError.self) { try runner.finishedRecord(c) }
+    }
+
+    @Test func metricsLogReading() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lorasb-metrics-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data("""
+            {"step":0,"validation_loss":2.5,"validation_seconds":0.1}
+            {"step":1,"loss":3.0,"learning_rate":0.001,"tokens":40,"seconds":1}
+            {"step":2,"loss":null,"learning_rate":0.001,"tokens":80,"seconds":2}
+            {"step":2,"validation_loss":2.0,"validation_seconds":0.1}
+            {"step":2,"accuracy":0.75,"f1":0.5}
+            {"step":3,"lo
+            """.utf8).write(to: url)
+        let log = try RunMetricsLog.read(url)
+        #expect(log.validationLoss == [.init(step: 0, value: 2.5), .init(step: 2, value: 2.0)])
+        #expect(log.trainingLoss.count == 2 && log.trainingLoss[0].value == 3 && log.trainingLoss[1].value.isNaN)
+        #expect(log.finalValues == ["accuracy": 0.75, "f1": 0.5])
+        #expect(log.tokens == 80)
+        try Data("{\"step\":1,\"loss\":1}\nnot json\n{\"step\":2,\"loss\":1}\n".utf8).write(to: url)
+        let error = try #require(throws: ExperimentError.self) { try RunMetricsLog.read(url) }
+        #expect(error.description.contains(url.path) && error.description.contains("line 2"))
+    }
+}
