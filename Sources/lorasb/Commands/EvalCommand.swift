@@ -16,19 +16,11 @@ struct EvalCommand: Command {
         .init("max-tokens", help: "GSM8K: new tokens per answer (default 256)"),
         .init("batch-size", help: "examples per batch (default 8)"),
         .init("max-seq-len", help: "truncate examples to this many tokens (default 2048)"),
-        .init("prompt-field", help: "JSONL field holding the prompt (e.g. question for GSM8K)"),
-        .init("completion-field", help: "JSONL field holding the completion (e.g. answer for GSM8K)"),
-        .init("text-field", help: "JSONL field holding plain text (loss on every token)"),
-        .init("chat-field", help: "JSONL field holding chat messages"),
-        .init("task", help: "GLUE task preset for encoders: cola, mrpc or rte (detected from the folder name)"),
-        .init("text-column", help: "classification: text field or TSV column (default text)"),
-        .init("pair-column", help: "classification: second text field or column, for pairs"),
-        .init("label-column", help: "classification: label field or column (default label)"),
         .init("chat-template", help: "chatml, llama3 or none instead of the model's own template"),
         .init("output", help: "GSM8K: write every problem's generation and score to this JSONL file"),
         .init("dump-logits", help: "write input ids and logits of the evaluated examples to this .safetensors file"),
         .init("json", value: false, help: "print the result as JSON"),
-    ]
+    ] + DataFlags.flags
 
     static func run(_ args: Arguments) throws {
         let request = try makeRequest(args)
@@ -50,20 +42,7 @@ struct EvalCommand: Command {
     }
 
     static func makeRequest(_ args: Arguments) throws -> EvaluationRequest {
-        var data = DataOptions(path: URL(fileURLWithPath: try args.required("data")))
-        data.promptField = args.string("prompt-field")
-        data.completionField = args.string("completion-field")
-        data.textField = args.string("text-field")
-        data.chatField = args.string("chat-field")
-        if let t = args.string("task") {
-            guard let task = GLUETask(rawValue: t.lowercased()) else {
-                throw CLIError("--task must be one of \(GLUETask.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            data.glueTask = task
-        }
-        data.classificationText = args.string("text-column") ?? "text"
-        data.classificationTextPair = args.string("pair-column")
-        data.classificationLabel = args.string("label-column") ?? "label"
+        let data = try DataFlags.options(args)
         var request = EvaluationRequest(model: URL(fileURLWithPath: try args.required("model")),
                                         adapter: args.string("adapter").map { URL(fileURLWithPath: $0) },
                                         data: data)

@@ -33,21 +33,13 @@ struct TrainCommand: Command {
         .init("init-gradient", help: "LoRA-SB: sign (default, the paper's Adam step) or raw gradient"),
         .init("init-lr", help: "LoRA-SB: η_eff from the paper's formula (default) or 'authors' (their code's step count)"),
         .init("svd-iterations", help: "LoRA-SB: power iterations of the randomized SVD (default 10)"),
-        .init("prompt-field", help: "JSONL field holding the prompt (e.g. question for GSM8K)"),
-        .init("completion-field", help: "JSONL field holding the completion (e.g. answer for GSM8K)"),
-        .init("text-field", help: "JSONL field holding plain text (loss on every token)"),
-        .init("chat-field", help: "JSONL field holding chat messages"),
-        .init("task", help: "GLUE task preset for encoders: cola, mrpc or rte (detected from the folder name)"),
-        .init("text-column", help: "classification: text field or TSV column (default text)"),
-        .init("pair-column", help: "classification: second text field or column, for pairs"),
-        .init("label-column", help: "classification: label field or column (default label)"),
         .init("train-examples", help: "use only the first N training examples"),
         .init("val-examples", help: "use only the first N validation examples"),
         .init("chat-template", help: "chatml, llama3 or none instead of the model's own template"),
         .init("no-base-eval", value: false, help: "skip measuring the base model's validation loss"),
         .init("json", value: false, help: "print the result as JSON"),
         .init("config", help: "JSON or YAML file setting any of these options (flags win)"),
-    ]
+    ] + DataFlags.flags
 
     static func run(_ args: Arguments) throws {
         var args = args
@@ -74,21 +66,7 @@ struct TrainCommand: Command {
 
     static func makeRequest(_ args: Arguments) throws -> FineTuneRequest {
         let modelURL = URL(fileURLWithPath: try args.required("model"))
-        let dataURL = URL(fileURLWithPath: try args.required("data"))
-        var data = DataOptions(path: dataURL)
-        data.promptField = args.string("prompt-field")
-        data.completionField = args.string("completion-field")
-        data.textField = args.string("text-field")
-        data.chatField = args.string("chat-field")
-        if let t = args.string("task") {
-            guard let task = GLUETask(rawValue: t.lowercased()) else {
-                throw CLIError("--task must be one of \(GLUETask.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            data.glueTask = task
-        }
-        data.classificationText = args.string("text-column") ?? "text"
-        data.classificationTextPair = args.string("pair-column")
-        data.classificationLabel = args.string("label-column") ?? "label"
+        var data = try DataFlags.options(args)
         data.maxTrainExamples = try positive(args, "train-examples")
         data.maxValidationExamples = try args.int("val-examples")
 

@@ -1,0 +1,35 @@
+import Foundation
+import LoRASB
+
+/// The data flags `train` and `eval` share: where the examples are and how their fields read.
+enum DataFlags {
+    static let flags: [Arguments.Flag] = [
+        .init("prompt-field", help: "JSONL field holding the prompt (e.g. question for GSM8K)"),
+        .init("completion-field", help: "JSONL field holding the completion (e.g. answer for GSM8K)"),
+        .init("text-field", help: "JSONL field holding plain text (loss on every token)"),
+        .init("chat-field", help: "JSONL field holding chat messages"),
+        .init("task", help: "GLUE task preset for encoders: cola, mrpc or rte (detected from the folder name)"),
+        .init("text-column", help: "classification: text field or TSV column (default text)"),
+        .init("pair-column", help: "classification: second text field or column, for pairs"),
+        .init("label-column", help: "classification: label field or column (default label)"),
+    ]
+
+    /// `DataOptions` for the `--data` path with the field flags applied.
+    static func options(_ args: Arguments) throws -> DataOptions {
+        var data = DataOptions(path: URL(fileURLWithPath: try args.required("data")))
+        data.promptField = args.string("prompt-field")
+        data.completionField = args.string("completion-field")
+        data.textField = args.string("text-field")
+        data.chatField = args.string("chat-field")
+        if let t = args.string("task") {
+            guard let task = GLUETask(rawValue: t.lowercased()) else {
+                throw CLIError("--task must be one of \(GLUETask.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            data.glueTask = task
+        }
+        data.classificationText = args.string("text-column") ?? "text"
+        data.classificationTextPair = args.string("pair-column")
+        data.classificationLabel = args.string("label-column") ?? "label"
+        return data
+    }
+}
