@@ -56,8 +56,11 @@ public final class LoadedModel {
 
     /// The default adapter targets: the paper's (all seven projections of a decoder; query,
     /// value, attention output and FFN output of an encoder).
-    public var defaultTargets: [String] {
-        task == .causalLM ? ["q", "k", "v", "o", "gate", "up", "down"] : ["query", "value", "attn_out", "ffn_out"]
+    public var defaultTargets: [String] { LoadedModel.defaultTargets(for: files.config.family) }
+
+    /// The paper's targets for a model family, known from its config alone.
+    public static func defaultTargets(for family: ModelFamily) -> [String] {
+        family == .llama ? ["q", "k", "v", "o", "gate", "up", "down"] : ["query", "value", "attn_out", "ffn_out"]
     }
 
     /// The id padding positions get (masked out; any valid id works).

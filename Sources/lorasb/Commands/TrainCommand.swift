@@ -74,7 +74,7 @@ struct TrainCommand: Command {
         let rank = try positive(args, "rank") ?? 32
         let targets = args.string("targets").map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         let family = try ModelFiles(url: modelURL).config.family
-        let defaultTargets = family == .llama ? ["q", "k", "v", "o", "gate", "up", "down"] : ["query", "value", "attn_out", "ffn_out"]
+        let defaultTargets = LoadedModel.defaultTargets(for: family)
         var adapter = AdapterSettings(method: method, rank: rank, alpha: try args.double("alpha"),
                                       targets: targets ?? defaultTargets,
                                       seed: UInt64(try nonNegative(args, "seed") ?? 0))
