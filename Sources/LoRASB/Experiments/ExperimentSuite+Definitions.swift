@@ -60,6 +60,7 @@ extension ExperimentSuite {
     /// The decoder settings shared by the decoder suite and both ablations.
     struct DecoderScale {
         var trainExamples, validationExamples, steps, batchSize, maxSequenceLength, stepsPerEval, initSamples: Int
+        var warmupRatio: Double
         var accuracy: GSM8KAccuracySettings
 
         init(_ scale: ExperimentScale) {
@@ -68,18 +69,22 @@ extension ExperimentSuite {
                 // 16 steps × 8 examples of ~218 tokens: ~28k training tokens per run, so the nine
                 // methods fit in well under an hour at ~200 tokens/s (see `lorasb experiment
                 // --dry-run`). 400 examples leave room for the 200-sample initialisation.
+                // Warm-up 0.3 (about 5 steps): LoRA-SB's η_eff is the first warm-up step's rate,
+                // lr / (warmup_ratio · steps); at 0.1 of 16 steps it is 0.6·lr, a sign step over
+                // every weight large enough to raise the answer loss from 1.40 to 1.83 before
+                // training starts, where runs of the paper's length take a step of lr / hundreds.
                 self.init(trainExamples: 400, validationExamples: 24, steps: 16, batchSize: 8, maxSequenceLength: 320,
-                          stepsPerEval: 8, initSamples: 50,
+                          stepsPerEval: 8, initSamples: 50, warmupRatio: 0.3,
                           accuracy: GSM8KAccuracySettings(problems: 20, maxNewTokens: 160, batchSize: 8))
             case .smoke:
                 self.init(trainExamples: 8, validationExamples: 4, steps: 2, batchSize: 2, maxSequenceLength: 96,
-                          stepsPerEval: 1, initSamples: 4,
+                          stepsPerEval: 1, initSamples: 4, warmupRatio: 0.1,
                           accuracy: GSM8KAccuracySettings(problems: 2, maxNewTokens: 8, batchSize: 2))
             }
         }
 
         init(trainExamples: Int, validationExamples: Int, steps: Int, batchSize: Int, maxSequenceLength: Int,
-             stepsPerEval: Int, initSamples: Int, accuracy: GSM8KAccuracySettings) {
+             stepsPerEval: Int, initSamples: Int, warmupRatio: Double, accuracy: GSM8KAccuracySettings) {
             self.trainExamples = trainExamples
             self.validationExamples = validationExamples
             self.steps = steps
@@ -87,6 +92,7 @@ extension ExperimentSuite {
             self.maxSequenceLength = maxSequenceLength
             self.stepsPerEval = stepsPerEval
             self.initSamples = initSamples
+            self.warmupRatio = warmupRatio
             self.accuracy = accuracy
         }
     }
@@ -99,7 +105,7 @@ extension ExperimentSuite {
         return ExperimentSuite(name: name, scale: scale, title: title, summary: summary, model: model,
                                tasks: [gsm8kTask(locations, train: s.trainExamples, validation: s.validationExamples, accuracy: accuracy)],
                                configurations: configurations, targets: decoderTargets, steps: s.steps,
-                               batchSize: s.batchSize, warmupRatio: 0.1, maxSequenceLength: s.maxSequenceLength,
+                               batchSize: s.batchSize, warmupRatio: s.warmupRatio, maxSequenceLength: s.maxSequenceLength,
                                seed: 0, stepsPerEval: s.stepsPerEval, gsm8kAccuracy: accuracy ? s.accuracy : nil)
     }
 
