@@ -6,7 +6,6 @@ import PackageDescription
 let nativeSwift: [SwiftSetting] = [
     .unsafeFlags(["-target-cpu", "znver4"]),
 ]
-let nativeC: [CSetting] = [.unsafeFlags(["-O3", "-march=native"])]
 
 let package = Package(
     name: "lorasb",
@@ -19,7 +18,9 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", path: "Sources/CBLAS",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: nativeSwift),
+        // Our own bf16 matrix product (AVX-512 BF16), chosen at run time when the CPU has it.
+        .target(name: "BF16GEMM", path: "Sources/BF16GEMM", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Tensor", dependencies: ["CBLAS", "BF16GEMM"], swiftSettings: nativeSwift),
         .target(name: "ModelIO", dependencies: ["Tensor"], swiftSettings: nativeSwift),
         .target(name: "Tokenizers", dependencies: ["ModelIO"], swiftSettings: nativeSwift),
         .target(name: "NN", dependencies: ["Tensor"], swiftSettings: nativeSwift),

@@ -10,6 +10,7 @@ import LoRASB
 
 let sections: [any BenchmarkSection] = [
     SgemmBenchmark(),
+    BF16GemmBenchmark(),
     KernelBenchmark(),
     FunctionSection(name: "model-open", summary: "time to open each model and convert its tensors to fp32",
                     body: runModelOpenBenchmark),

@@ -1,0 +1,43 @@
+import BF16GEMM
+import Dispatch
+
+extension Gemm {
+    /// Whether this CPU runs the bf16 products (AVX-512 BF16).
+    public static let bf16Supported: Bool = lorasb_bf16_supported() != 0
+
+    /// `c[m×n] = beta·c + a[m×k] · op(b)` with a bf16 `b`: `transposeB` for a linear layer's
+    /// forward `x·Wᵀ` (`b` is `[n, k]`), otherwise its input gradient `dy·W` (`b` is `[k, n]`).
+    /// `a` is rounded to bf16 first; sums are fp32. Columns are split over the cores.
+    public static func bf16Product(transposeB: Bool, m: Int, n: Int, k: Int,
+                                   a: UnsafePointer<Float>, lda: Int, b: BF16Matrix,
+                                   beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        precondition(transposeB ? (b.rows == n && b.columns == k) : (b.rows == k && b.columns == n),
+                     "bf16 product: weight \(b.rows)×\(b.columns) for \(m)×\(k) · \(transposeB ? "\(n)×\(k)ᵀ" : "\(k)×\(n)")")
+        if m == 0 || n == 0 { return }
+        // The kernel reads pairs of bf16 along k as 32-bit words: rows of even length, the
+        // padding zero.
+        let stride = (k + 1) & ~1
+        let packedA = UnsafeMutablePointer<UInt16>.allocate(capacity: max(1, m * stride))
+        defer { packedA.deallocate() }
+        Parallel.forEachRow(m, rowCost: k) { row in
+            lorasb_bf16_from_f32(a + row * lda, packedA + row * stride, k)
+            if stride != k { packedA[row * stride + k] = 0 }
+        }
+        // Column ranges in whole 32-column panels, one per core.
+        let panels = (n + 31) / 32
+        let parts = max(1, min(Parallel.cores, panels))
+        let perPart = (panels + parts - 1) / parts * 32
+        let trans: Int32 = transposeB ? 1 : 0
+        let weight = UnsafePointer(b.storage)
+        let run = { (part: Int) in
+            let lo = part * perPart, hi = min(n, lo + perPart)
+            if lo < hi {
+                lorasb_bf16_gemm(trans, Int32(m), Int32(n), Int32(k), packedA, Int32(stride), weight, Int32(b.columns),
+                                 beta, c, Int32(ldc), Int32(lo), Int32(hi))
+            }
+        }
+        if parts == 1 { run(0); return }
+        let box = UncheckedBox(run)
+        DispatchQueue.concurrentPerform(iterations: parts) { box.value($0) }
+    }
+}
