@@ -9,8 +9,9 @@ enum TrainingStepWorkloads {
 
     enum SmolLM2Method { case loraSB, lora, full }
 
-    /// SmolLM2 at batch 4 × 256: LoRA-SB r = 32, LoRA r = 8, or every weight trained.
-    static func smolLM2(_ method: SmolLM2Method, repetitions: Int = 2) throws -> ComparisonResult {
+    /// SmolLM2 at batch 4 × 256: LoRA-SB r = 32, LoRA r = 8, or every weight trained;
+    /// `bf16` multiplies by bf16 copies of the frozen weights.
+    static func smolLM2(_ method: SmolLM2Method, repetitions: Int = 2, bf16: Bool = false) throws -> ComparisonResult {
         let model = try LlamaModel(contentsOf: Workbench.smolLM2)
         model.freezeAllParameters()
         let targets = model.targetableLayers(named: smolLM2Targets)
@@ -19,6 +20,7 @@ enum TrainingStepWorkloads {
         case .lora: Workbench.attachLoRA(targets, rank: 8)
         case .full: for (_, p) in model.namedParameters { p.isTrainable = true }
         }
+        if bf16 { try model.use(.bf16) }
         let (b, t) = (4, 256)
         let batch = try Workbench.languageModelBatch(model, batch: b, length: t)
         let parameters = Workbench.trainables(model)
@@ -40,11 +42,12 @@ enum TrainingStepWorkloads {
 
     /// MiniLM sequence classification at batch 32 × 128, LoRA-SB r = 24 on the paper's targets,
     /// classifier head trained.
-    static func miniLM(repetitions: Int = 3) throws -> ComparisonResult {
+    static func miniLM(repetitions: Int = 3, bf16: Bool = false) throws -> ComparisonResult {
         let model = try BertSequenceClassifier(contentsOf: Workbench.miniLM, labelCount: 2, seed: 3)
         model.freezeAllParameters()
         for (_, p) in model.headParameters { p.isTrainable = true }
         Workbench.attachLoRASB(model.targetableLayers(named: miniLMTargets), rank: 24)
+        if bf16 { try model.use(.bf16) }
         let (b, t) = (32, 128)
         let ids = Workbench.ids(b * t, range: 19_000, offset: 1000)
         let batch = try TokenBatch(batchSize: b, length: t, ids: ids)

@@ -18,6 +18,8 @@ extension AdapterSet {
                 break
             }
             e.target.linear.adapter = nil
+            // A layer computing with a bf16 copy must see the merged weight.
+            if e.target.linear.bf16Weight != nil { e.target.linear.useBF16Weight() }
         }
     }
 }

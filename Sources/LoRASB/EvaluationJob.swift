@@ -39,6 +39,8 @@ public struct EvaluationRequest: Sendable {
     /// GSM8K: new tokens per answer.
     public var maxNewTokens: Int = 256
     public var maxSequenceLength: Int = 2048
+    /// What the frozen weights' products compute in (`bf16` needs AVX-512 BF16).
+    public var precision: ComputePrecision = .fp32
     /// `chatml`, `llama3`, `none`, or nil for the model's own template.
     public var chatTemplate: String?
     /// Writes input ids, attention mask (and token types) and the logits of the evaluated
@@ -82,6 +84,7 @@ public final class EvaluationJob {
         guard r.maxNewTokens >= 1 else { throw DataError(path: "--max-tokens", "must be at least 1") }
         if let limit = r.limit, limit < 1 { throw DataError(path: "--limit", "must be at least 1") }
         let adapted = try AdaptedModel(model: r.model, adapter: r.adapter)
+        try adapted.model.network.use(r.precision)
         switch adapted.model.task {
         case .causalLM: return try evaluateDecoder(adapted)
         case .sequenceClassification: return try evaluateClassifier(adapted)

@@ -23,6 +23,8 @@ public struct FineTuneRequest: Sendable {
     public var chatTemplate: String?
     /// LoRA-SB's η_eff: the paper's formula or the authors' code's step count.
     public var initLearningRate: InitLearningRate
+    /// What the frozen weights' products compute in (`bf16` needs AVX-512 BF16).
+    public var precision: ComputePrecision = .fp32
     /// Whether to measure the base model's validation loss before the adapter is attached.
     public var evaluateBase: Bool
     /// Flag → value, recorded in the adapter's manifest.
@@ -91,6 +93,7 @@ public final class FineTuneJob {
         // Data first: an encoder's head size comes from the label set.
         let prepared = try prepareData()
         let model = try LoadedModel(r.model, labelCount: prepared.labels?.count, seed: r.adapter.seed)
+        try model.network.use(r.precision)
         let encoded = try encode(prepared, with: model)
         say("data: \(encoded.train.count) training examples, \(encoded.validation.count) validation (\(prepared.validationName)); \(encoded.truncation.truncatedExamples) truncated to \(r.maxSequenceLength) tokens (\(encoded.truncation.removedTokens) tokens cut), \(encoded.truncation.droppedExamples) dropped")
         guard !encoded.train.isEmpty else { throw TrainingStopped(description: "no training example is left after truncation") }
@@ -145,6 +148,8 @@ public final class FineTuneJob {
                            report.gradientSeconds, report.svdSeconds, r.adapter.rank, 100 * report.meanEnergyKept))
             }
         }
+        // Attaching may have made weights trainable (full fine-tuning): those compute in fp32.
+        try model.network.use(r.precision)
         let total = model.files.parameterCount
         let trainable = adapters.trainableParameterCount
         say("trainable params: \(trainable.formatted()) || all params: \(total.formatted()) || trainable%: \(String(format: "%.4f", 100 * Double(trainable) / Double(total)))")

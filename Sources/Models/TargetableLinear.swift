@@ -18,6 +18,8 @@ public protocol AdaptableModel: AnyObject {
     var targetableLayers: [TargetableLinear] { get }
     /// Every parameter under its Transformers checkpoint name.
     var namedParameters: [(name: String, parameter: Parameter)] { get }
+    /// Every linear layer, the targetable ones and the rest (heads, pooler).
+    var linearLayers: [Linear] { get }
 }
 
 extension AdaptableModel {

@@ -92,6 +92,7 @@ import NN
         init(_ base: LlamaModel, poisonedCall: Int) { self.base = base; self.poisonedCall = poisonedCall }
         var targetableLayers: [TargetableLinear] { base.targetableLayers }
         var namedParameters: [(name: String, parameter: Parameter)] { base.namedParameters }
+        var linearLayers: [Linear] { base.linearLayers }
         var alwaysTrainedParameters: [(name: String, parameter: Parameter)] { [] }
         func loss(_ batch: TrainingBatch, backward: Bool) throws -> Float {
             calls += 1

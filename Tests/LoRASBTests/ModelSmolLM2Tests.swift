@@ -70,6 +70,58 @@ import TestSupport
         }
     }
 
+    /// The loss computes the vocabulary head in chunks of rows; on a batch of several chunks it
+    /// must equal the loss and gradients from the whole batch's logits at once.
+    @Test func chunkedHeadLossEqualsWholeBatchLogits() throws {
+        let (b, t) = (2, 300)   // 600 rows: three chunks, the last one partial
+        let ids = (0..<b).map { r in (0..<t).map { ($0 * 7919 + r * 104_729 + 13) % 49_000 } }
+        var labels = ids
+        labels[1][0..<50] = ArraySlice(repeating: SoftmaxCrossEntropy.ignoreIndex, count: 50)
+        let batch = try TokenBatch(ids: ids, labels: labels)
+        let names = ["model.layers.29.mlp.down_proj.weight", "model.norm.weight"]
+        for n in names { try #require(model.parameter(named: n)).isTrainable = true }
+        defer { model.freezeAllParameters() }
+        let parameters = try names.map { try #require(model.parameter(named: $0)) }
+
+        let chunked = try model.lossAndGradients(batch)
+        let chunkedGradients = parameters.map { $0.gradient?.array ?? [] }
+        for p in parameters { p.zeroGradient() }
+
+        let logits = try model.logits(batch)
+        let targets = LlamaModel.shiftedTargets(batch.labels ?? [], batch: b, length: t)
+        let whole = try SoftmaxCrossEntropy()(logits: logits.reshaped([b * t, model.config.vocabSize]), labels: targets)
+        model.backward(logitsGradient: whole.gradient)
+        print("SmolLM2 chunked loss \(chunked) vs whole-batch \(whole.loss)")
+        #expect(abs(chunked - whole.loss) <= 1e-5 * abs(whole.loss))
+        for (p, g) in zip(parameters, chunkedGradients) {
+            #expect(relativeError(g, reference: p.gradient?.array ?? []) <= 1e-5)
+        }
+    }
+
+    /// bf16 copies of the frozen weights: the loss and gradients move by what rounding the
+    /// weights and activations to 8 significant bits costs, and no more.
+    @Test func bf16FrozenWeightsStayCloseToTransformers() throws {
+        guard Gemm.bf16Supported else { return }
+        let c = fixture.object("loss_case")
+        let ids = (c["ids"] as? [NSNumber] ?? []).map(\.intValue)
+        let labels = (c["labels"] as? [NSNumber] ?? []).map(\.intValue)
+        let names = ["layers.29.self_attn.v_proj.weight", "norm.weight"]
+        for n in names { try #require(model.parameter(named: "model." + n)).isTrainable = true }
+        let bytes = try model.use(.bf16)
+        defer { _ = try? model.use(.fp32); model.freezeAllParameters() }
+        #expect(bytes > 200_000_000)
+        let loss = try model.lossAndGradients(TokenBatch(ids: [ids], labels: [labels]))
+        let expected = fixture.number("loss", in: c)
+        print("SmolLM2 bf16 loss \(loss) vs Transformers fp32 \(expected)")
+        #expect(abs(Double(loss) - expected) < 5e-3 * expected)
+        for n in names {
+            let ours = try #require(model.parameter(named: "model." + n)?.gradient).array
+            let err = relativeError(ours, reference: try fixture.tensor("grad." + n).array)
+            print("SmolLM2 bf16 gradient \(n): relative error \(err)")
+            #expect(err <= 3e-2, "\(n)")
+        }
+    }
+
     @Test func greedyContinuationsMatchTransformersSingleAndBatched() throws {
         let prompts = fixture.matrix("ids"), expected = fixture.matrix("greedy32")
         // Transformers generated 32 tokens without stopping at EOS.

@@ -96,6 +96,8 @@ public final class BertModel: AdaptableModel {
         }
     }
 
+    public var linearLayers: [Linear] { targetableLayers.map(\.linear) + (pooler.map { [$0] } ?? []) }
+
     /// Position ids: `0..<length` for BERT; for RoBERTa, `padTokenId + 1 + index among real
     /// tokens` on non-pad ids and `padTokenId` on pad ids (Transformers' numbering).
     func positionIds(_ batch: TokenBatch) -> [Int] {

@@ -81,6 +81,7 @@ public final class BertSequenceClassifier: AdaptableModel {
     }
 
     public var targetableLayers: [TargetableLinear] { encoder.targetableLayers }
+    public var linearLayers: [Linear] { encoder.linearLayers + (headDense.map { [$0] } ?? []) + [classifier] }
     public var namedParameters: [(name: String, parameter: Parameter)] {
         encoder.namedParameters + headParameters
     }

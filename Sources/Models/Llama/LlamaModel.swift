@@ -21,6 +21,7 @@ public final class LlamaModel: AdaptableModel {
 
     private let crossEntropy = SoftmaxCrossEntropy()
     private var lastBatch: (batch: Int, length: Int)?
+    private var hiddenGradient = ActivationBuffer()
 
     /// Builds the model from `weights` named per `naming`. GGUF Q/K rows are put back in
     /// Transformers' order when the file's architecture stores them permuted.
@@ -112,6 +113,8 @@ public final class LlamaModel: AdaptableModel {
         }
     }
 
+    public var linearLayers: [Linear] { targetableLayers.map(\.linear) + [outputProjection] }
+
     /// Checks a batch against the model: ids in the vocabulary, length within the positions.
     func validate(_ batch: TokenBatch) throws {
         guard batch.length <= config.maxPositions else {
@@ -166,24 +169,46 @@ public final class LlamaModel: AdaptableModel {
         try loss(batch, backward: true)
     }
 
+    /// Rows of the vocabulary head the loss computes at once. A whole batch's logits (4 × 256
+    /// tokens × 49,152 words in fp32 = 200 MB) would be the largest activation of a step;
+    /// 256 rows hold 50 MB, and each chunk's gradient goes straight back through the head.
+    public static let lossChunkRows = 256
+
     private func loss(_ batch: TokenBatch, backward: Bool) throws -> Float {
         guard let labels = batch.labels else {
             throw ModelError.invalidBatch("the batch has no labels")
         }
-        let logits = try self.logits(batch)
-        let flat = logits.reshaped([batch.tokenCount, config.vocabSize])
+        let hidden = try hiddenStates(batch)
+        let rows = batch.tokenCount, width = config.hiddenSize
+        let flatHidden = hidden.reshaped([rows, width])
         let targets = LlamaModel.shiftedTargets(labels, batch: batch.batchSize, length: batch.length)
-        // The gradient overwrites the logits: at a 49k vocabulary they are the largest activation.
-        let result = try crossEntropy(logits: flat, labels: targets, overwritingLogits: true)
-        if backward { self.backward(logitsGradient: result.gradient) }
-        return result.loss
+        let counted = targets.reduce(0) { $0 + ($1 == SoftmaxCrossEntropy.ignoreIndex ? 0 : 1) }
+        let normalizer = Float(max(counted, 1))
+        let dHidden = backward ? hiddenGradient.tensor([rows, width]) : nil
+        var total = 0.0
+        for start in stride(from: 0, to: rows, by: LlamaModel.lossChunkRows) {
+            let range = start..<min(rows, start + LlamaModel.lossChunkRows)
+            let logits = outputProjection.forward(flatHidden.rows(range))
+            // The gradient overwrites the chunk's logits.
+            let result = try crossEntropy(logits: logits, labels: Array(targets[range]),
+                                          normalizer: normalizer, overwritingLogits: true)
+            total += Double(result.loss)
+            if let dh = dHidden { dh.rows(range).copy(from: outputProjection.backward(result.gradient)) }
+        }
+        if let dh = dHidden { backpropagate(normedHiddenGradient: dh.reshaped(hidden.shape)) }
+        return Float(total)
     }
 
     /// Backward from `∂loss/∂logits` (`[batch·length, vocab]`) of the last forward.
     public func backward(logitsGradient dLogits: Tensor) {
         guard let last = lastBatch else { preconditionFailure("LlamaModel.backward before forward") }
         let d = dLogits.reshaped([last.batch, last.length, config.vocabSize])
-        var dx = finalNorm.backward(outputProjection.backward(d))
+        backpropagate(normedHiddenGradient: outputProjection.backward(d))
+    }
+
+    /// Backward from the gradient of the final norm's output `[batch, length, hidden]`.
+    private func backpropagate(normedHiddenGradient: Tensor) {
+        var dx = finalNorm.backward(normedHiddenGradient)
         for layer in layers.reversed() { dx = layer.backward(dx) }
         embedding.backward(dx)
     }

@@ -20,7 +20,7 @@ struct EvalCommand: Command {
         .init("output", help: "GSM8K: write every problem's generation and score to this JSONL file"),
         .init("dump-logits", help: "write input ids and logits of the evaluated examples to this .safetensors file"),
         .init("json", value: false, help: "print the result as JSON"),
-    ] + DataFlags.flags
+    ] + DataFlags.flags + [PrecisionFlag.flag]
 
     static func run(_ args: Arguments) throws {
         let request = try makeRequest(args)
@@ -64,6 +64,7 @@ struct EvalCommand: Command {
         request.chatTemplate = args.string("chat-template")
         request.generationsOutput = args.string("output").map { URL(fileURLWithPath: $0) }
         request.dumpLogits = args.string("dump-logits").map { URL(fileURLWithPath: $0) }
+        request.precision = try PrecisionFlag.value(args)
         return request
     }
 }

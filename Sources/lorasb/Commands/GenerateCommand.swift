@@ -16,6 +16,7 @@ struct GenerateCommand: Command {
         .init("top-p", help: "sample from the smallest set reaching this probability (default 1)"),
         .init("seed", help: "sampling seed (default 0)"),
         .init("stop", help: "stop when the generated text contains this string"),
+        PrecisionFlag.flag,
     ]
 
     static func run(_ args: Arguments) throws {
@@ -30,7 +31,9 @@ struct GenerateCommand: Command {
               options.topP > 0, options.topP <= 1 else {
             throw CLIError("--max-tokens, --temperature and --top-k must be ≥ 0, --top-p in (0, 1]")
         }
+        let precision = try PrecisionFlag.value(args)
         let adapted = try AdaptedModel(model: modelURL, adapter: args.string("adapter").map { URL(fileURLWithPath: $0) })
+        try adapted.model.network.use(precision)
         guard let model = adapted.model.decoder else {
             throw CLIError("\(modelURL.path) is not a decoder: generate needs a causal language model")
         }

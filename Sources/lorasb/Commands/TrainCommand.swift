@@ -39,7 +39,7 @@ struct TrainCommand: Command {
         .init("no-base-eval", value: false, help: "skip measuring the base model's validation loss"),
         .init("json", value: false, help: "print the result as JSON"),
         .init("config", help: "JSON or YAML file setting any of these options (flags win)"),
-    ] + DataFlags.flags
+    ] + DataFlags.flags + [PrecisionFlag.flag]
 
     static func run(_ args: Arguments) throws {
         var args = args
@@ -112,12 +112,14 @@ struct TrainCommand: Command {
         }
         var recorded: [String: String] = [:]
         for f in flags where f.takesValue { if let v = args.string(f.name) { recorded[f.name] = v } }
-        return FineTuneRequest(model: modelURL, data: data, adapter: adapter, trainer: trainer, epochs: epochs,
-                               maxSequenceLength: try positive(args, "max-seq-len") ?? 512,
-                               output: URL(fileURLWithPath: args.string("adapter-path") ?? "adapters"),
-                               resume: args.string("resume").map { URL(fileURLWithPath: $0) },
-                               chatTemplate: args.string("chat-template"), initLearningRate: initLR,
-                               evaluateBase: !args.has("no-base-eval"), commandLine: recorded)
+        var request = FineTuneRequest(model: modelURL, data: data, adapter: adapter, trainer: trainer, epochs: epochs,
+                                      maxSequenceLength: try positive(args, "max-seq-len") ?? 512,
+                                      output: URL(fileURLWithPath: args.string("adapter-path") ?? "adapters"),
+                                      resume: args.string("resume").map { URL(fileURLWithPath: $0) },
+                                      chatTemplate: args.string("chat-template"), initLearningRate: initLR,
+                                      evaluateBase: !args.has("no-base-eval"), commandLine: recorded)
+        request.precision = try PrecisionFlag.value(args)
+        return request
     }
 
     static func printSummary(_ r: FineTuneResult) {
