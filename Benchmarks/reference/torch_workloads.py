@@ -113,7 +113,7 @@ def smollm2_flops(model, tokens, length):
     return 2 * linear * tokens + c.num_hidden_layers * 4 * tokens * length * c.num_attention_heads * (c.hidden_size // c.num_attention_heads)
 
 
-def step_smollm2(method, repetitions=2):
+def step_smollm2(method, repetitions=2, bf16=False):
     model = smollm2()
     model.train()
     for p in model.parameters():
@@ -136,7 +136,11 @@ def step_smollm2(method, repetitions=2):
 
     def step():
         opt.zero_grad(set_to_none=False)
-        model(input_ids=x, labels=x).loss.backward()
+        # bf16: PyTorch's own mixed precision on CPU (oneDNN, AVX-512 BF16), the counterpart of
+        # our bf16 frozen-weight products; master weights, optimizer and loss stay fp32.
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = model(input_ids=x, labels=x).loss
+        loss.backward()
         opt.step()
 
     seconds = median_seconds(repetitions, step)
@@ -144,7 +148,7 @@ def step_smollm2(method, repetitions=2):
             "trainable_parameters": sum(p.numel() for p in params)}
 
 
-def step_minilm(repetitions=3):
+def step_minilm(repetitions=3, bf16=False):
     from transformers import AutoModelForSequenceClassification
 
     model = AutoModelForSequenceClassification.from_pretrained(str(MODELS / "all-MiniLM-L6-v2"), num_labels=2,
@@ -169,7 +173,9 @@ def step_minilm(repetitions=3):
 
     def step():
         opt.zero_grad(set_to_none=False)
-        model(input_ids=x, attention_mask=torch.ones_like(x), labels=labels).loss.backward()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = model(input_ids=x, attention_mask=torch.ones_like(x), labels=labels).loss
+        loss.backward()
         opt.step()
 
     seconds = median_seconds(repetitions, step)
@@ -227,6 +233,8 @@ def generate(batch, new_tokens=128, repetitions=2):
 WORKLOADS = {
     "step-smollm2": lambda: step_smollm2("lora-sb"),
     "step-minilm": step_minilm,
+    "step-smollm2-bf16": lambda: step_smollm2("lora-sb", bf16=True),
+    "step-minilm-bf16": lambda: step_minilm(bf16=True),
     "init-smollm2": init_smollm2,
     "generate-b1": lambda: generate(1),
     "generate-b8": lambda: generate(8),
