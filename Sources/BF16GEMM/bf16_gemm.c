@@ -63,29 +63,91 @@ static uint32_t *packing_buffer(void) {
 
 static uint32_t bf16_pair(uint16_t lo, uint16_t hi) { return (uint32_t)lo | ((uint32_t)hi << 16); }
 
+// Transposes a 16 × 16 block of 32-bit words held as 16 rows.
+BF16_TARGET static inline void transpose16(__m512i r[16]) {
+    __m512i t[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++) {   // r[4i + q], lane L: column 4L + q of rows 4i..4i+3
+        r[4 * i] = _mm512_unpacklo_epi64(t[4 * i], t[4 * i + 2]);
+        r[4 * i + 1] = _mm512_unpackhi_epi64(t[4 * i], t[4 * i + 2]);
+        r[4 * i + 2] = _mm512_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
+        r[4 * i + 3] = _mm512_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
+    }
+    __m512i out[16];
+    for (int q = 0; q < 4; q++) {
+        __m512i t0 = _mm512_shuffle_i32x4(r[q], r[4 + q], 0x88), t1 = _mm512_shuffle_i32x4(r[q], r[4 + q], 0xDD);
+        __m512i t2 = _mm512_shuffle_i32x4(r[8 + q], r[12 + q], 0x88), t3 = _mm512_shuffle_i32x4(r[8 + q], r[12 + q], 0xDD);
+        out[q] = _mm512_shuffle_i32x4(t0, t2, 0x88);
+        out[8 + q] = _mm512_shuffle_i32x4(t0, t2, 0xDD);
+        out[4 + q] = _mm512_shuffle_i32x4(t1, t3, 0x88);
+        out[12 + q] = _mm512_shuffle_i32x4(t1, t3, 0xDD);
+    }
+    for (int i = 0; i < 16; i++) r[i] = out[i];
+}
+
+// Full panels, whole blocks of 16 pairs: B stored [n×k], pairs adjacent in a row. Loads 16
+// pairs of 16 rows and transposes them. Returns the pairs packed.
+BF16_TARGET static int pack_rows_vector(const uint16_t *b, int ldb, int pc, int kc, int col, uint32_t *panel) {
+    int p = 0;
+    for (; 2 * (p + 16) <= kc; p += 16) {
+        for (int half = 0; half < 2; half++) {
+            __m512i r[16];
+            for (int j = 0; j < 16; j++)
+                r[j] = _mm512_loadu_si512((const void *)(b + (size_t)(col + half * 16 + j) * ldb + pc + 2 * p));
+            transpose16(r);
+            for (int q = 0; q < 16; q++) _mm512_store_si512((void *)(panel + (size_t)(p + q) * NR + half * 16), r[q]);
+        }
+    }
+    return p;
+}
+
+// Full panels: B stored [k×n], pairs from rows 2p and 2p+1; interleaves 32 columns of both.
+// Returns the pairs packed.
+BF16_TARGET static int pack_columns_vector(const uint16_t *b, int ldb, int pc, int kc, int col, uint32_t *panel) {
+    const __m512i first = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);
+    const __m512i second = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
+    int p = 0;
+    for (; 2 * p + 1 < kc; p++) {
+        __m512i lo = _mm512_loadu_si512((const void *)(b + (size_t)(pc + 2 * p) * ldb + col));
+        __m512i hi = _mm512_loadu_si512((const void *)(b + (size_t)(pc + 2 * p + 1) * ldb + col));
+        __m512i a = _mm512_unpacklo_epi16(lo, hi), c = _mm512_unpackhi_epi16(lo, hi);
+        _mm512_store_si512((void *)(panel + (size_t)p * NR), _mm512_permutex2var_epi64(a, first, c));
+        _mm512_store_si512((void *)(panel + (size_t)p * NR + 16), _mm512_permutex2var_epi64(a, second, c));
+    }
+    return p;
+}
+
 // Packs op(B)[pc..<pc+kc][jc..<jc+nc] into panels of NR columns × ceil(kc/2) pairs; columns
-// beyond nc and the second half of an odd last pair are zero, so they add nothing.
+// beyond nc and the second half of an odd last pair are zero, so they add nothing. Full
+// panels go through the vector packers; what they leave (edges) is packed one word at a time.
 static void pack_b(int transpose_b, const uint16_t *b, int ldb, int pc, int kc, int jc, int nc,
                    uint32_t *dst) {
     int kp = (kc + 1) / 2;
     for (int jr = 0; jr < nc; jr += NR) {
         uint32_t *panel = dst + (size_t)(jr / NR) * kp * NR;
         int nr = nc - jr < NR ? nc - jr : NR;
+        int done = 0;
+        if (nr == NR)
+            done = transpose_b ? pack_rows_vector(b, ldb, pc, kc, jc + jr, panel)
+                               : pack_columns_vector(b, ldb, pc, kc, jc + jr, panel);
         for (int j = 0; j < NR; j++) {
             if (j >= nr) {
-                for (int p = 0; p < kp; p++) panel[p * NR + j] = 0;
+                for (int p = done; p < kp; p++) panel[p * NR + j] = 0;
                 continue;
             }
             int col = jc + jr + j;
             if (transpose_b) {   // op(B)[k][col] = B[col][k]: pairs are adjacent in B's row
                 const uint16_t *row = b + (size_t)col * ldb + pc;
-                for (int p = 0; p < kp; p++) {
+                for (int p = done; p < kp; p++) {
                     uint16_t hi = 2 * p + 1 < kc ? row[2 * p + 1] : 0;
                     panel[p * NR + j] = bf16_pair(row[2 * p], hi);
                 }
             } else {             // op(B)[k][col] = B[k][col]: pairs come from two rows
                 const uint16_t *top = b + (size_t)pc * ldb + col;
-                for (int p = 0; p < kp; p++) {
+                for (int p = done; p < kp; p++) {
                     uint16_t lo = top[(size_t)(2 * p) * ldb];
                     uint16_t hi = 2 * p + 1 < kc ? top[(size_t)(2 * p + 1) * ldb] : 0;
                     panel[p * NR + j] = bf16_pair(lo, hi);
