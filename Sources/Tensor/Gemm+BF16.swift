@@ -1,5 +1,6 @@
 import BF16GEMM
 import Dispatch
+import Foundation
 
 extension Gemm {
     /// Whether this CPU runs the bf16 products (AVX-512 BF16).
@@ -17,8 +18,15 @@ extension Gemm {
         // The kernel reads pairs of bf16 along k as 32-bit words: rows of even length, the
         // padding zero.
         let stride = (k + 1) & ~1
-        let packedA = UnsafeMutablePointer<UInt16>.allocate(capacity: max(1, m * stride))
-        defer { packedA.deallocate() }
+        BF16Scratch.shared.withBuffer(count: m * stride) { packedA in
+            bf16Product(transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, packedA: packedA, stride: stride,
+                        b: b, beta: beta, c: c, ldc: ldc)
+        }
+    }
+
+    private static func bf16Product(transposeB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                    packedA: UnsafeMutablePointer<UInt16>, stride: Int, b: BF16Matrix,
+                                    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         Parallel.forEachRow(m, rowCost: k) { row in
             lorasb_bf16_from_f32(a + row * lda, packedA + row * stride, k)
             if stride != k { packedA[row * stride + k] = 0 }
@@ -39,5 +47,36 @@ extension Gemm {
         if parts == 1 { run(0); return }
         let box = UncheckedBox(run)
         DispatchQueue.concurrentPerform(iterations: parts) { box.value($0) }
+    }
+}
+
+/// The bf16 copy of the activations a product reads, kept between products: a fresh multi-MB
+/// allocation per product would be mapped and zeroed by the kernel every time. A product that
+/// finds it in use (another thread multiplying) takes a buffer of its own.
+final class BF16Scratch: @unchecked Sendable {
+    static let shared = BF16Scratch()
+    private let lock = NSLock()
+    private var buffer = UnsafeMutablePointer<UInt16>.allocate(capacity: 1)
+    private var capacity = 1
+    private var inUse = false
+
+    func withBuffer<R>(count: Int, _ body: (UnsafeMutablePointer<UInt16>) -> R) -> R {
+        lock.lock()
+        if inUse {
+            lock.unlock()
+            let own = UnsafeMutablePointer<UInt16>.allocate(capacity: max(1, count))
+            defer { own.deallocate() }
+            return body(own)
+        }
+        inUse = true
+        if capacity < count {
+            buffer.deallocate()
+            buffer = .allocate(capacity: count)
+            capacity = count
+        }
+        let mine = buffer
+        lock.unlock()
+        defer { lock.lock(); inUse = false; lock.unlock() }
+        return body(mine)
     }
 }
