@@ -62,7 +62,7 @@ import Testing
         #expect(Set(i.configurations.map(\.rank)) == [32])
         #expect(Set(i.configurations.map(\.learningRate)).count == 1)
         #expect(i.configurations.filter { $0.initGradient == .sign }.map(\.initSamples) == [1, 10, 50, 200])
-        #expect(i.configurations.filter { $0.initGradient == .raw }.map(\.initSamples) == [1, 10, 50, 200])
+        #expect(i.configurations.filter { $0.initGradient == .raw }.map(\.initSamples) == [10, 50])
         #expect(i.gsm8kAccuracy == nil)
 
         let lr = ExperimentSuite.make(.ablationLR, scale: .full, locations: locations)

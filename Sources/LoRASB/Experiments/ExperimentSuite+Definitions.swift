@@ -18,8 +18,10 @@ extension ExperimentSuite {
     public static let decoderLearningRates: [AdapterMethod: Double] = [.loraSB: 1e-3, .loraXS: 1e-3, .lora: 2e-4, .full: 2e-5]
     public static let encoderLearningRates: [AdapterMethod: Double] = [.loraSB: 2e-3, .loraXS: 2e-3, .lora: 5e-4, .full: 5e-5]
 
-    /// The ablation grids.
+    /// The ablation grids. The raw-gradient ΔW is compared at two sample counts, not all four:
+    /// the 200-sample estimate alone costs as much as the rest of a run.
     public static let initSampleCounts = [1, 10, 50, 200]
+    public static let rawGradientSampleCounts = [10, 50]
     public static let learningRateSweep = [2e-4, 5e-4, 1e-3, 2e-3]
 
     public static let decoderTargets = ["q", "k", "v", "o", "gate", "up", "down"]
@@ -121,9 +123,9 @@ extension ExperimentSuite {
 
     static func ablationInit(scale: ExperimentScale, locations: ExperimentLocations) -> ExperimentSuite {
         let rank = scale == .full ? 32 : 2
-        let counts = scale == .full ? initSampleCounts : [1, 2]
         var configurations: [ExperimentConfiguration] = []
         for gradient in AdapterSettings.InitGradient.allCases {
+            let counts = scale == .smoke ? [1, 2] : gradient == .sign ? initSampleCounts : rawGradientSampleCounts
             for n in counts {
                 configurations.append(ExperimentConfiguration(task: "gsm8k", method: .loraSB, rank: rank,
                                                               learningRate: decoderLearningRates[.loraSB] ?? 1e-3,
@@ -134,7 +136,7 @@ extension ExperimentSuite {
         }
         return decoderSuite(.ablationInit, scale: scale, locations: locations,
                             title: "Ablation: LoRA-SB's initialisation (decoder suite)",
-                            summary: "LoRA-SB r = \(rank) on the decoder suite's data and steps, initialised from the gradients of \(counts.map(String.init).joined(separator: ", ")) training samples, with ΔW = −η·sign(ΣG) (the paper: Adam's first step) or ΔW = −η·ΣG (the raw gradient). 'loss after init' is the answer loss before the first step: what the initialisation alone achieves.",
+                            summary: "LoRA-SB r = \(rank) on the decoder suite's data and steps, initialised from the gradients of \((scale == .smoke ? [1, 2] : initSampleCounts).map(String.init).joined(separator: ", ")) training samples with ΔW = −η·sign(ΣG) (the paper: Adam's first step), and of \((scale == .smoke ? [1, 2] : rawGradientSampleCounts).map(String.init).joined(separator: " and ")) samples with ΔW = −η·ΣG (the raw gradient). 'loss after init' is the answer loss before the first step: what the initialisation alone achieves.",
                             accuracy: false, configurations: configurations)
     }
 
