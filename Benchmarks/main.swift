@@ -11,6 +11,7 @@ import LoRASB
 let sections: [any BenchmarkSection] = [
     SgemmBenchmark(),
     KernelBenchmark(),
+    AttentionBenchmark(),
     FunctionSection(name: "model-open", summary: "time to open each model and convert its tensors to fp32",
                     body: runModelOpenBenchmark),
     FunctionSection(name: "tokenizer", summary: "tokens per second encoding GSM8K train, ours against Hugging Face tokenizers",
