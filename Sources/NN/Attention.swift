@@ -41,7 +41,7 @@ public final class Attention {
     private var positions: [Int] = []
     private var probabilities = ActivationBuffer()   // [batch, heads, seq, seq]
     private var context = ActivationBuffer()         // [batch, seq, heads · headDim]
-    private var scoreGradient = ActivationBuffer()   // [workers, group · seq · seq] scratch
+    private var scoreGradient = ActivationBuffer()   // [workers, seq · seq] scratch
     private var queryGradient = ActivationBuffer()
     private var keyGradient = ActivationBuffer()
     private var valueGradient = ActivationBuffer()
@@ -222,11 +222,11 @@ public final class Attention {
         let dk = keyGradient.tensor([b, s, kw])
         let dv = valueGradient.tensor([b, s, kw])
         let items = b * kvh
-        let scratch = scoreGradient.tensor([Gemm.concurrentWorkers(items), group * ss])
+        let scratch = scoreGradient.tensor([Gemm.concurrentWorkers(items), ss])
         Gemm.concurrentProducts(items) { item, worker in
             let bi = item / kvh, g = item % kvh
             let pg = p.pointer + (bi * h + g * group) * ss     // P of the group's heads
-            let dp = scratch.pointer + worker * group * ss     // dP of the group's heads
+            let dp = scratch.pointer + worker * ss             // dP of one head
             let dctxg = dctx.pointer + bi * s * qw + g * group * d
             let qg = q.pointer + bi * s * qw + g * group * d
             let dqg = dq.pointer + bi * s * qw + g * group * d
@@ -238,13 +238,16 @@ public final class Attention {
                            a: pg + j * ss, lda: s, b: dctxg + j * d, ldb: qw,
                            beta: j == 0 ? 0 : 1, c: dvg, ldc: kw)
             }
-            // dP = dctx_head v_gᵀ; dS = softmax backward, written over P.
-            Gemm.sgemmBatched(batch: group, transposeA: false, transposeB: true, m: s, n: s, k: d,
-                              a: dctxg, lda: qw, strideA: d, b: vg, ldb: kw, strideB: 0,
-                              c: dp, ldc: s, strideC: ss)
-            for row in 0..<(group * s) {
-                RowKernels.softmaxBackwardRow(output: pg + row * s, gradient: dp + row * s,
-                                              into: pg + row * s, columns: s)
+            // dP = dctx_head v_gᵀ; dS = softmax backward, written over P (head by head, so the
+            // scratch holds one head's dP).
+            for j in 0..<group {
+                Gemm.sgemm(transposeA: false, transposeB: true, m: s, n: s, k: d,
+                           a: dctxg + j * d, lda: qw, b: vg, ldb: kw, c: dp, ldc: s)
+                let ph = pg + j * ss
+                for row in 0..<s {
+                    RowKernels.softmaxBackwardRow(output: ph + row * s, gradient: dp + row * s,
+                                                  into: ph + row * s, columns: s)
+                }
             }
             // dQ_head = dS k_g / √d;  dK_g = Σ_head dSᵀ q_head / √d
             Gemm.sgemmBatched(batch: group, transposeA: false, transposeB: false, m: s, n: d, k: s,
