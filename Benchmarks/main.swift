@@ -12,6 +12,7 @@ let sections: [any BenchmarkSection] = [
     SgemmBenchmark(),
     BF16GemmBenchmark(),
     KernelBenchmark(),
+    AttentionBenchmark(),
     FunctionSection(name: "model-open", summary: "time to open each model and convert its tensors to fp32",
                     body: runModelOpenBenchmark),
     FunctionSection(name: "tokenizer", summary: "tokens per second encoding GSM8K train, ours against Hugging Face tokenizers",

@@ -12,6 +12,12 @@ import Tensor
 /// head (strided, no transposed copies), are scaled by `1/√headDimension`, masked to `−∞`,
 /// and turned into probabilities by the row softmax kernel.
 ///
+/// Training work is split into items, one per (sequence, key/value head): an item holds all
+/// products, masking and softmax rows of the query heads that share that key/value head, and
+/// items run concurrently on the cores (`Gemm.concurrentProducts`), each with single-threaded
+/// BLAS. The per-head products are too small (128×128×32 for MiniLM) for OpenBLAS to thread
+/// well, and an item's `group · seq²` scores stay in cache from product to softmax to product.
+///
 /// A query row whose keys are all masked (a left-padded position under a causal mask) gets
 /// all-zero probabilities, so its context is zero; such rows carry no loss in training.
 ///
@@ -35,7 +41,7 @@ public final class Attention {
     private var positions: [Int] = []
     private var probabilities = ActivationBuffer()   // [batch, heads, seq, seq]
     private var context = ActivationBuffer()         // [batch, seq, heads · headDim]
-    private var scoreGradient = ActivationBuffer()   // [seq, seq] scratch
+    private var scoreGradient = ActivationBuffer()   // [workers, seq · seq] scratch
     private var queryGradient = ActivationBuffer()
     private var keyGradient = ActivationBuffer()
     private var valueGradient = ActivationBuffer()
@@ -92,25 +98,26 @@ public final class Attention {
             rope.apply(k, heads: kvh, positions: pos)
         }
         let p = probabilities.tensor([b, h, s, s])
+        let ctx = context.tensor([b, s, h * d])
         let qw = h * d, kw = kvh * d, ss = s * s
         let scale = 1 / Float(d).squareRoot()
-        for bi in 0..<b {
-            for g in 0..<kvh {
+        withMask(attentionMask) { mask in
+            Gemm.concurrentProducts(b * kvh) { item, _ in
+                let bi = item / kvh, g = item % kvh
+                let scores = p.pointer + (bi * h + g * group) * ss
                 // scores[bi, head] = q_head k_gᵀ / √d for the heads of group g.
                 Gemm.sgemmBatched(batch: group, transposeA: false, transposeB: true, m: s, n: s, k: d,
                                   alpha: scale, a: q.pointer + bi * s * qw + g * group * d, lda: qw, strideA: d,
                                   b: k.pointer + bi * s * kw + g * d, ldb: kw, strideB: 0,
-                                  c: p.pointer + (bi * h + g * group) * ss, ldc: s, strideC: ss)
-            }
-        }
-        applyMask(p, rows: b * h * s, queries: s, keys: s, pastKeys: 0, attentionMask)
-        RowKernels.softmax(p.pointer, into: p.pointer, rows: b * h * s, columns: s)
-        let ctx = context.tensor([b, s, qw])
-        for bi in 0..<b {
-            for g in 0..<kvh {
+                                  c: scores, ldc: s, strideC: ss)
+                for row in 0..<(group * s) {
+                    let r = scores + row * s
+                    if !mask.isEmpty { mask.apply(r, position: row % s, batchItem: bi, keys: s) }
+                    RowKernels.softmaxRow(r, into: r, columns: s)
+                }
                 // ctx[bi, :, head] = P[bi, head] v_g
                 Gemm.sgemmBatched(batch: group, transposeA: false, transposeB: false, m: s, n: d, k: s,
-                                  a: p.pointer + (bi * h + g * group) * ss, lda: s, strideA: ss,
+                                  a: scores, lda: s, strideA: ss,
                                   b: v.pointer + bi * s * kw + g * d, ldb: kw, strideB: 0,
                                   c: ctx.pointer + bi * s * qw + g * group * d, ldc: qw, strideC: d)
             }
@@ -118,32 +125,27 @@ public final class Attention {
         return output.forward(ctx)
     }
 
+    /// Calls `body` with the mask of this layer over the given padding flags.
+    private func withMask<R>(_ flags: [Bool]?, _ body: (AttentionMask) -> R) -> R {
+        let window = slidingWindow ?? Int.max
+        guard let flags else { return body(AttentionMask(causal: isCausal, window: window, padding: nil)) }
+        return flags.withUnsafeBufferPointer {
+            body(AttentionMask(causal: isCausal, window: window, padding: $0.baseAddress))
+        }
+    }
+
     /// Sets masked scores to −∞ in `rows` rows of `keys` scores (one row per batch item, head
     /// and query): keys after the query (causal), keys out of the sliding window, padding keys.
     /// Query `i` of the rows sits at absolute position `pastKeys + i` among the keys.
     private func applyMask(_ p: Tensor, rows: Int, queries: Int, keys: Int, pastKeys: Int,
-                           _ mask: [Bool]?) {
-        if !isCausal && mask == nil { return }
+                           _ flags: [Bool]?) {
         let perBatch = heads * queries
-        let causal = isCausal, window = slidingWindow ?? Int.max
-        let base = p.pointer
-        let keep = mask ?? []
-        keep.withUnsafeBufferPointer { kp in
+        withMask(flags) { mask in
+            if mask.isEmpty { return }
+            let base = p.pointer
             Parallel.forEachRow(rows, rowCost: keys) { row in
-                let position = pastKeys + row % queries, bi = row / perBatch
-                let r = base + row * keys
-                if causal {
-                    if position + 1 < keys {
-                        for j in (position + 1)..<keys { r[j] = -.infinity }
-                    }
-                    let oldest = position - window + 1   // keys before this are out of the window
-                    if oldest > 0 {
-                        for j in 0..<min(oldest, keys) { r[j] = -.infinity }
-                    }
-                }
-                if let flags = kp.baseAddress, kp.count > 0 {
-                    for j in 0..<keys where !flags[bi * keys + j] { r[j] = -.infinity }
-                }
+                mask.apply(base + row * keys, position: pastKeys + row % queries,
+                           batchItem: row / perBatch, keys: keys)
             }
         }
     }
@@ -217,32 +219,44 @@ public final class Attention {
         let dctx = output.backward(dy)
         let p = probabilities.tensor([b, h, s, s])
         let dq = queryGradient.tensor([b, s, qw])
-        let dk = keyGradient.zeroed([b, s, kw])
-        let dv = valueGradient.zeroed([b, s, kw])
-        let dp = scoreGradient.tensor([s, s])
-        for bi in 0..<b {
-            for head in 0..<h {
-                let g = head / group
-                let ph = p.pointer + (bi * h + head) * ss
-                let dctxh = dctx.pointer + bi * s * qw + head * d
-                let qh = q.pointer + bi * s * qw + head * d
-                let kg = k.pointer + bi * s * kw + g * d
-                let vg = v.pointer + bi * s * kw + g * d
-                // dV_g += Pᵀ dctx_h
+        let dk = keyGradient.tensor([b, s, kw])
+        let dv = valueGradient.tensor([b, s, kw])
+        let items = b * kvh
+        let scratch = scoreGradient.tensor([Gemm.concurrentWorkers(items), ss])
+        Gemm.concurrentProducts(items) { item, worker in
+            let bi = item / kvh, g = item % kvh
+            let pg = p.pointer + (bi * h + g * group) * ss     // P of the group's heads
+            let dp = scratch.pointer + worker * ss             // dP of one head
+            let dctxg = dctx.pointer + bi * s * qw + g * group * d
+            let qg = q.pointer + bi * s * qw + g * group * d
+            let dqg = dq.pointer + bi * s * qw + g * group * d
+            let kg = k.pointer + bi * s * kw + g * d, vg = v.pointer + bi * s * kw + g * d
+            let dkg = dk.pointer + bi * s * kw + g * d, dvg = dv.pointer + bi * s * kw + g * d
+            // dV_g = Σ_head Pᵀ dctx_head over the heads sharing v_g.
+            for j in 0..<group {
                 Gemm.sgemm(transposeA: true, transposeB: false, m: s, n: d, k: s,
-                           a: ph, lda: s, b: dctxh, ldb: qw,
-                           beta: 1, c: dv.pointer + bi * s * kw + g * d, ldc: kw)
-                // dP = dctx_h v_gᵀ; dS = softmax backward, written over P.
+                           a: pg + j * ss, lda: s, b: dctxg + j * d, ldb: qw,
+                           beta: j == 0 ? 0 : 1, c: dvg, ldc: kw)
+            }
+            // dP = dctx_head v_gᵀ; dS = softmax backward, written over P (head by head, so the
+            // scratch holds one head's dP).
+            for j in 0..<group {
                 Gemm.sgemm(transposeA: false, transposeB: true, m: s, n: s, k: d,
-                           a: dctxh, lda: qw, b: vg, ldb: kw, c: dp.pointer, ldc: s)
-                RowKernels.softmaxBackward(output: ph, gradient: dp.pointer, into: ph, rows: s, columns: s)
-                // dQ_h = dS k_g / √d;  dK_g += dSᵀ q_h / √d
-                Gemm.sgemm(transposeA: false, transposeB: false, m: s, n: d, k: s,
-                           alpha: scale, a: ph, lda: s, b: kg, ldb: kw,
-                           c: dq.pointer + bi * s * qw + head * d, ldc: qw)
+                           a: dctxg + j * d, lda: qw, b: vg, ldb: kw, c: dp, ldc: s)
+                let ph = pg + j * ss
+                for row in 0..<s {
+                    RowKernels.softmaxBackwardRow(output: ph + row * s, gradient: dp + row * s,
+                                                  into: ph + row * s, columns: s)
+                }
+            }
+            // dQ_head = dS k_g / √d;  dK_g = Σ_head dSᵀ q_head / √d
+            Gemm.sgemmBatched(batch: group, transposeA: false, transposeB: false, m: s, n: d, k: s,
+                              alpha: scale, a: pg, lda: s, strideA: ss, b: kg, ldb: kw, strideB: 0,
+                              c: dqg, ldc: qw, strideC: d)
+            for j in 0..<group {
                 Gemm.sgemm(transposeA: true, transposeB: false, m: s, n: d, k: s,
-                           alpha: scale, a: ph, lda: s, b: qh, ldb: qw,
-                           beta: 1, c: dk.pointer + bi * s * kw + g * d, ldc: kw)
+                           alpha: scale, a: pg + j * ss, lda: s, b: qg + j * d, ldb: qw,
+                           beta: j == 0 ? 0 : 1, c: dkg, ldc: kw)
             }
         }
         if let rope = rotary {

@@ -64,13 +64,29 @@ public final class LayerNorm {
         let xp = x.pointer, gp = dy.pointer, dp = dx.pointer, w = weight.value.pointer
         let mp = means.tensor([rows]).pointer, sp = inverseStds.tensor([rows]).pointer
         let wantW = weight.isTrainable, wantB = bias.isTrainable
-        // Partials: [dW | dB] per chunk of rows.
+        // dx = s · (g − mean(g) − h · mean(g ⊙ h)) with g = dy ⊙ w, h = (x − μ) · s; both means
+        // and the partials [dW | dB] of a chunk of rows are summed in 16 lanes.
         let body = { (range: Range<Int>, partial: UnsafeMutablePointer<Float>?) in
             for r in range {
                 let xr = xp + r * dim, gr = gp + r * dim, dr = dp + r * dim
                 let mu = mp[r], s = sp[r]
-                var sumG: Float = 0, sumGH: Float = 0
-                for i in 0..<dim {
+                let muV = RowKernels.Vector(repeating: mu), sV = RowKernels.Vector(repeating: s)
+                var accG = RowKernels.Vector.zero, accGH = RowKernels.Vector.zero
+                var i = 0
+                while i + 16 <= dim {
+                    let h = (RowKernels.load(xr + i) - muV) * sV
+                    let dyV = RowKernels.load(gr + i)
+                    let g = dyV * RowKernels.load(w + i)
+                    accG += g
+                    accGH += g * h
+                    if let p = partial {
+                        if wantW { RowKernels.store(RowKernels.load(p + i) + dyV * h, p + i) }
+                        if wantB { RowKernels.store(RowKernels.load(p + dim + i) + dyV, p + dim + i) }
+                    }
+                    i += 16
+                }
+                var sumG = RowKernels.horizontalSum(accG), sumGH = RowKernels.horizontalSum(accGH)
+                while i < dim {
                     let h = (xr[i] - mu) * s
                     let g = gr[i] * w[i]
                     sumG += g
@@ -79,11 +95,21 @@ public final class LayerNorm {
                         if wantW { p[i] += gr[i] * h }
                         if wantB { p[dim + i] += gr[i] }
                     }
+                    i += 1
                 }
                 let a = sumG / Float(dim), c = sumGH / Float(dim)
-                for i in 0..<dim {
+                let aV = RowKernels.Vector(repeating: a), cV = RowKernels.Vector(repeating: c)
+                i = 0
+                while i + 16 <= dim {
+                    let h = (RowKernels.load(xr + i) - muV) * sV
+                    let g = RowKernels.load(gr + i) * RowKernels.load(w + i)
+                    RowKernels.store(sV * (g - aV - h * cV), dr + i)
+                    i += 16
+                }
+                while i < dim {
                     let h = (xr[i] - mu) * s
                     dr[i] = s * (gr[i] * w[i] - a - h * c)
+                    i += 1
                 }
             }
         }

@@ -24,34 +24,43 @@ public enum RowKernels {
     ) {
         if rows <= 0 || columns <= 0 { return }
         Parallel.forEachRow(rows, rowCost: columns * 4) { r in
-            let xr = x + r * columns, yr = y + r * columns
-            let m = rowMax(xr, columns)
-            if m == -.infinity {
-                yr.update(repeating: 0, count: columns)
-                logSumExp?[r] = -.infinity
-                return
-            }
-            // exp(x - max), summed; then scale by 1/sum.
-            var acc = Vector.zero
-            var i = 0
-            let shift = Vector(repeating: m)
-            while i + 16 <= columns {
-                let e = exp(load(xr + i) - shift)
-                store(e, yr + i)
-                acc += e
-                i += 16
-            }
-            var sum = horizontalSum(acc)
-            while i < columns {
-                let e = scalarExp(xr[i] - m)
-                yr[i] = e
-                sum += e
-                i += 1
-            }
-            let inv = 1 / sum
-            scale(yr, columns, by: inv)
-            logSumExp?[r] = m + Foundation.log(sum)
+            softmaxRow(x + r * columns, into: y + r * columns, columns: columns,
+                       logSumExp: logSumExp.map { $0 + r })
         }
+    }
+
+    /// Softmax of one row of `columns` values (`x` may equal `y`) on the calling thread, as
+    /// `softmax` does for each of its rows (`logSumExp` receives `log Σ exp(x)`). For callers
+    /// that already split their work over the cores.
+    @inline(__always)
+    public static func softmaxRow(_ xr: UnsafePointer<Float>, into yr: UnsafeMutablePointer<Float>,
+                                  columns: Int, logSumExp: UnsafeMutablePointer<Float>? = nil) {
+        let m = rowMax(xr, columns)
+        if m == -.infinity {
+            yr.update(repeating: 0, count: columns)
+            logSumExp?.pointee = -.infinity
+            return
+        }
+        // exp(x - max), summed; then scale by 1/sum.
+        var acc = Vector.zero
+        var i = 0
+        let shift = Vector(repeating: m)
+        while i + 16 <= columns {
+            let e = exp(load(xr + i) - shift)
+            store(e, yr + i)
+            acc += e
+            i += 16
+        }
+        var sum = horizontalSum(acc)
+        while i < columns {
+            let e = scalarExp(xr[i] - m)
+            yr[i] = e
+            sum += e
+            i += 1
+        }
+        let inv = 1 / sum
+        scale(yr, columns, by: inv)
+        logSumExp?.pointee = m + Foundation.log(sum)
     }
 
     /// Softmax backward: `dx[r, :] = y[r, :] ⊙ (dy[r, :] − ⟨dy[r, :], y[r, :]⟩)`, where `y` is the
@@ -62,18 +71,27 @@ public enum RowKernels {
     ) {
         if rows <= 0 || columns <= 0 { return }
         Parallel.forEachRow(rows, rowCost: columns * 3) { r in
-            let yr = y + r * columns, gr = dy + r * columns, dr = dx + r * columns
-            let dot = Vector(repeating: self.dot(yr, gr, columns))
-            var i = 0
-            while i + 16 <= columns {
-                let yv = load(yr + i)
-                store(yv * (load(gr + i) - dot), dr + i)
-                i += 16
-            }
-            while i < columns {
-                dr[i] = yr[i] * (gr[i] - dot[0])
-                i += 1
-            }
+            softmaxBackwardRow(output: y + r * columns, gradient: dy + r * columns,
+                               into: dx + r * columns, columns: columns)
+        }
+    }
+
+    /// Softmax backward of one row on the calling thread (`dx` may equal `dy` or `y`).
+    @inline(__always)
+    public static func softmaxBackwardRow(
+        output yr: UnsafePointer<Float>, gradient gr: UnsafePointer<Float>,
+        into dr: UnsafeMutablePointer<Float>, columns: Int
+    ) {
+        let dot = Vector(repeating: self.dot(yr, gr, columns))
+        var i = 0
+        while i + 16 <= columns {
+            let yv = load(yr + i)
+            store(yv * (load(gr + i) - dot), dr + i)
+            i += 16
+        }
+        while i < columns {
+            dr[i] = yr[i] * (gr[i] - dot[0])
+            i += 1
         }
     }
 
