@@ -57,7 +57,7 @@ import Testing
 
     @Test func ablationsVaryOnlyWhatTheyAblate() {
         let i = ExperimentSuite.make(.ablationInit, scale: .full, locations: locations)
-        #expect(i.configurations.count == 8)
+        #expect(i.configurations.count == 6)
         #expect(Set(i.configurations.map(\.method)) == [.loraSB])
         #expect(Set(i.configurations.map(\.rank)) == [32])
         #expect(Set(i.configurations.map(\.learningRate)).count == 1)
