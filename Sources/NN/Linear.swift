@@ -65,10 +65,14 @@ public final class Linear {
     /// Back to fp32 products (frees the bf16 copy).
     public func useFP32Weight() { bf16Weight = nil }
 
-    /// The bf16 weight when the products should use it: frozen, and more than one row (a
-    /// single row streams the fp32 weight through sgemv, which packs nothing).
+    /// Fewer rows than this stay fp32: the bf16 product repacks the weight on every call, which
+    /// only pays over many rows; a decoding step (one row per sequence) streams the fp32 weight
+    /// through sgemv instead.
+    public static let bf16MinimumRows = 16
+
+    /// The bf16 weight when the products should use it: frozen, and enough rows.
     private func bf16Operand(rows: Int) -> BF16Matrix? {
-        guard let w = bf16Weight, rows > 1, !weight.isTrainable else { return nil }
+        guard let w = bf16Weight, rows >= Linear.bf16MinimumRows, !weight.isTrainable else { return nil }
         return w
     }
 

@@ -114,6 +114,8 @@ import TestSupport
         let expected = fixture.number("loss", in: c)
         print("SmolLM2 bf16 loss \(loss) vs Transformers fp32 \(expected)")
         #expect(abs(Double(loss) - expected) < 5e-3 * expected)
+        // The bf16 products did run: fp32 gives the reference loss to 1e-6 (the test above).
+        #expect(abs(Double(loss) - expected) > 1e-5)
         for n in names {
             let ours = try #require(model.parameter(named: "model." + n)?.gradient).array
             let err = relativeError(ours, reference: try fixture.tensor("grad." + n).array)
