@@ -8,6 +8,10 @@
 import Foundation
 import LoRASB
 
+// As `lorasb train` does; generation alone keeps OpenBLAS's default (see BLASThreadTimeout).
+let requested = CommandLine.arguments.dropFirst()
+BLASThreadTimeout.shortenByRestarting(when: requested.isEmpty || !requested.allSatisfy { $0.hasPrefix("generate") })
+
 let sections: [any BenchmarkSection] = [
     SgemmBenchmark(),
     BF16GemmBenchmark(),

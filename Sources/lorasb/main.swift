@@ -1,4 +1,8 @@
 import Foundation
+import LoRASB
+
+// Training runs many short threaded products back to back (see BLASThreadTimeout).
+BLASThreadTimeout.shortenByRestarting(when: ["train", "experiment"].contains(CommandLine.arguments.dropFirst().first ?? ""))
 
 /// Every subcommand, in the order `lorasb --help` lists them.
 let commands: [any Command.Type] = [
