@@ -53,9 +53,7 @@ extension Naive {
                     // P[i, :]
                     var scores = [Double](repeating: -.infinity, count: s)
                     for j in 0..<s {
-                        if layer.isCausal && j > i { continue }
-                        if let w = layer.slidingWindow, i - j >= w { continue }
-                        if let m = mask, !m[bi * s + j] { continue }
+                        if !naiveAttends(layer, query: i, key: j, keyIsReal: mask.map { $0[bi * s + j] } ?? true) { continue }
                         scores[j] = (0..<d).reduce(0.0) { $0 + qAt(i, $1) * kAt(j, $1) } * scale
                     }
                     let top = scores.max() ?? -.infinity

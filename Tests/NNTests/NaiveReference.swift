@@ -61,9 +61,7 @@ enum Naive {
                 for i in 0..<s {
                     var scores = [Double](repeating: -.infinity, count: s)
                     for j in 0..<s {
-                        if layer.isCausal && j > i { continue }
-                        if let w = layer.slidingWindow, i - j >= w { continue }
-                        if let m = mask, !m[bi * s + j] { continue }
+                        if !naiveAttends(layer, query: i, key: j, keyIsReal: mask.map { $0[bi * s + j] } ?? true) { continue }
                         var dot = 0.0
                         for c in 0..<d {
                             dot += q[(bi * s + i) * h * d + head * d + c] * k[(bi * s + j) * kvh * d + g * d + c]
@@ -98,4 +96,12 @@ enum Naive {
         }
         return counted == 0 ? 0 : total / Double(counted)
     }
+}
+
+/// Whether query `i` may attend to key `j` in the naive references: the causal mask, the
+/// sliding window and padding (`keyIsReal` false for a padded key).
+func naiveAttends(_ layer: Attention, query i: Int, key j: Int, keyIsReal: Bool) -> Bool {
+    if layer.isCausal && j > i { return false }
+    if let w = layer.slidingWindow, i - j >= w { return false }
+    return keyIsReal
 }
