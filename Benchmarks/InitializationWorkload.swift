@@ -6,8 +6,11 @@ import LoRASB
 /// 4 × 256, every target weight's gradient summed), `ΔW = −η·sign(G)`, and a rank-32 randomized
 /// SVD (10 power iterations, as the authors' `svd_lowrank(niter=10)`) of each of the 210 targets.
 enum InitializationWorkload {
-    static func smolLM2(samples: Int = 50, rank: Int = 32) throws -> ComparisonResult {
+    /// `bf16` multiplies by bf16 copies of the weights (the targets' gradients included: the
+    /// weights are held fixed while their gradients are summed).
+    static func smolLM2(samples: Int = 50, rank: Int = 32, bf16: Bool = false) throws -> ComparisonResult {
         let model = try LlamaModel(contentsOf: Workbench.smolLM2)
+        if bf16 { try model.use(.bf16) }
         let (b, t) = (4, 256)
         let all = Workbench.ids(samples * t, range: model.config.vocabSize)
         let batches = try stride(from: 0, to: samples, by: b).map { first -> TrainingBatch in

@@ -33,6 +33,8 @@ let sections: [any BenchmarkSection] = [
                        body: { try TrainingStepWorkloads.miniLM(bf16: true) }),
     ComparisonWorkload(name: "init-smollm2", summary: "LoRA-SB initialisation: 50 samples + SVD of every target, SmolLM2",
                        body: { try InitializationWorkload.smolLM2() }),
+    ComparisonWorkload(name: "init-smollm2-bf16", summary: "init-smollm2 with bf16 copies of the weights",
+                       body: { try InitializationWorkload.smolLM2(bf16: true) }),
     ComparisonWorkload(name: "generate-b1", summary: "greedy generation of 128 tokens, SmolLM2, batch 1",
                        body: { try GenerationWorkload.smolLM2(batch: 1) }),
     ComparisonWorkload(name: "generate-b8", summary: "greedy generation of 128 tokens, SmolLM2, batch 8",

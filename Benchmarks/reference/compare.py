@@ -16,9 +16,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 WORKLOADS = ["step-smollm2", "step-minilm", "step-smollm2-bf16", "step-minilm-bf16", "init-smollm2",
+             "init-smollm2-bf16",
              "generate-b1", "generate-b8", "lora-step-smollm2", "full-step-smollm2"]
 # The initialisation takes minutes per run: fewer repetitions unless asked.
-DEFAULT_REPETITIONS = {"init-smollm2": 1, "full-step-smollm2": 1}
+DEFAULT_REPETITIONS = {"init-smollm2": 1, "init-smollm2-bf16": 1, "full-step-smollm2": 1}
 
 
 def run(command):

@@ -182,7 +182,7 @@ def step_minilm(repetitions=3, bf16=False):
     return {"seconds": seconds, "tokens_per_second": b * t / seconds}
 
 
-def init_smollm2(samples=50, rank=32):
+def init_smollm2(samples=50, rank=32, bf16=False):
     model = smollm2()
     model.train()
     for p in model.parameters():
@@ -195,7 +195,9 @@ def init_smollm2(samples=50, rank=32):
         m.weight.requires_grad_(True)
     for first in range(0, samples, b):
         x = all_ids[first:first + b]
-        model(input_ids=x, labels=x).loss.backward()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = model(input_ids=x, labels=x).loss
+        loss.backward()
     gradient_seconds = time.perf_counter() - start
     eta = 1e-4
     factors = {}
@@ -236,6 +238,7 @@ WORKLOADS = {
     "step-smollm2-bf16": lambda: step_smollm2("lora-sb", bf16=True),
     "step-minilm-bf16": lambda: step_minilm(bf16=True),
     "init-smollm2": init_smollm2,
+    "init-smollm2-bf16": lambda: init_smollm2(bf16=True),
     "generate-b1": lambda: generate(1),
     "generate-b8": lambda: generate(8),
     "lora-step-smollm2": lambda: step_smollm2("lora"),

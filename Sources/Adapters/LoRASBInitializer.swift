@@ -58,8 +58,10 @@ public struct LoRASBInitializer {
         let started = Date()
         model.freezeAllParameters()
         let weights = targets.map(\.linear.weight)
-        for w in weights { w.isTrainable = true }
-        defer { for w in weights { w.isTrainable = false } }   // frees the gradient buffers
+        // Gradients are measured, never applied: W stays fixed, so with bf16 precision the
+        // products (its gradient included) keep using the bf16 copies.
+        for w in weights { w.isTrainable = true; w.isHeldFixed = true }
+        defer { for w in weights { w.isTrainable = false; w.isHeldFixed = false } }   // frees the gradient buffers
 
         // Σ_b ∇(loss_b / n_b): the buffers hold the running sum; scaling them by n_b before
         // batch b's backward and by 1/n_b after adds exactly ∇loss_b / n_b.

@@ -46,6 +46,18 @@ BF16_TARGET void lorasb_bf16_from_f32(const float *src, uint16_t *dst, size_t co
     for (; i < count; i++) dst[i] = bf16_round(src[i]);
 }
 
+// In 16 × 16 tiles so that both the rows read and the rows written stay in L1.
+void lorasb_bf16_transpose_from_f32(const float *src, int rows, int cols, int lds, uint16_t *dst, int ldd) {
+    for (int i0 = 0; i0 < rows; i0 += 16) {
+        int i1 = i0 + 16 < rows ? i0 + 16 : rows;
+        for (int j0 = 0; j0 < cols; j0 += 16) {
+            int j1 = j0 + 16 < cols ? j0 + 16 : cols;
+            for (int j = j0; j < j1; j++)
+                for (int i = i0; i < i1; i++) dst[(size_t)j * ldd + i] = bf16_round(src[(size_t)i * lds + j]);
+        }
+    }
+}
+
 void lorasb_f32_from_bf16(const uint16_t *src, float *dst, size_t count) {
     for (size_t i = 0; i < count; i++) {
         uint32_t u = (uint32_t)src[i] << 16;

@@ -70,9 +70,10 @@ public final class Linear {
     /// through sgemv instead.
     public static let bf16MinimumRows = 16
 
-    /// The bf16 weight when the products should use it: frozen, and enough rows.
+    /// The bf16 weight when the products should use it: frozen (or trainable but held fixed,
+    /// so the copy cannot go stale), and enough rows.
     private func bf16Operand(rows: Int) -> BF16Matrix? {
-        guard let w = bf16Weight, rows >= Linear.bf16MinimumRows, !weight.isTrainable else { return nil }
+        guard let w = bf16Weight, rows >= Linear.bf16MinimumRows, !weight.isTrainable || weight.isHeldFixed else { return nil }
         return w
     }
 
@@ -133,11 +134,16 @@ public final class Linear {
                        beta: beta, c: dx.pointer, ldc: inFeatures)
         }
         if weight.isTrainable {
-            // dW += dyᵀ x
+            // dW += dyᵀ x; in bf16 too when the weight's products are (a gradient estimate).
             let g = weight.gradientForAccumulation()
-            Gemm.sgemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: n,
-                       a: dy.pointer, lda: outFeatures, b: x.pointer, ldb: inFeatures,
-                       beta: 1, c: g.pointer, ldc: inFeatures)
+            if bf16Operand(rows: n) != nil {
+                Gemm.bf16TransposedProduct(m: outFeatures, n: inFeatures, k: n, a: dy.pointer, lda: outFeatures,
+                                           b: x.pointer, ldb: inFeatures, beta: 1, c: g.pointer, ldc: inFeatures)
+            } else {
+                Gemm.sgemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: n,
+                           a: dy.pointer, lda: outFeatures, b: x.pointer, ldb: inFeatures,
+                           beta: 1, c: g.pointer, ldc: inFeatures)
+            }
         }
         if let b = bias, b.isTrainable {
             Elementwise.sumRows(dy, into: b.gradientForAccumulation(), accumulate: true)

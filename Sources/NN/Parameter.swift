@@ -14,6 +14,9 @@ public final class Parameter {
     public var isTrainable: Bool {
         didSet { if !isTrainable { gradientStorage = nil } }
     }
+    /// Set while gradients are only measured, never applied (the LoRA-SB gradient estimate):
+    /// the value stays as it is, so products may keep reading a rounded copy of it (bf16).
+    public var isHeldFixed = false
     private var gradientStorage: Tensor?
 
     public init(_ value: Tensor, trainable: Bool = false) {

@@ -31,16 +31,48 @@ extension Gemm {
             lorasb_bf16_from_f32(a + row * lda, packedA + row * stride, k)
             if stride != k { packedA[row * stride + k] = 0 }
         }
-        // Column ranges in whole 32-column panels, one per core.
+        bf16Kernel(transposeB: transposeB, m: m, n: n, k: k, packedA: packedA, stride: stride,
+                   b: UnsafePointer(b.storage), ldb: b.columns, beta: beta, c: c, ldc: ldc)
+    }
+
+    /// `c[m×n] = beta·c + aᵀ · b` for fp32 `a` `[k, m]` and `b` `[k, n]`, both rounded to bf16,
+    /// sums in fp32: a layer's weight gradient `dyᵀ x` over `k` rows when the weight itself is
+    /// fixed and only an estimate of its gradient is wanted (the LoRA-SB initialisation).
+    public static func bf16TransposedProduct(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                             b: UnsafePointer<Float>, ldb: Int,
+                                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 0 || n == 0 { return }
+        let stride = (k + 1) & ~1
+        BF16Scratch.shared.withBuffer(count: m * stride) { packedA in
+            BF16Scratch.secondOperand.withBuffer(count: k * n) { packedB in
+                // aᵀ, row-major with even rows (zero padding), as the kernel reads its A.
+                Parallel.forEachChunk(m, minChunk: max(1, 16_384 / max(1, k))) { columns in
+                    lorasb_bf16_transpose_from_f32(a + columns.lowerBound, Int32(k), Int32(columns.count), Int32(lda),
+                                                   packedA + columns.lowerBound * stride, Int32(stride))
+                    if stride != k { for j in columns { packedA[j * stride + k] = 0 } }
+                }
+                Parallel.forEachRow(k, rowCost: n) { row in
+                    lorasb_bf16_from_f32(b + row * ldb, packedB + row * n, n)
+                }
+                bf16Kernel(transposeB: false, m: m, n: n, k: k, packedA: packedA, stride: stride,
+                           b: UnsafePointer(packedB), ldb: n, beta: beta, c: c, ldc: ldc)
+            }
+        }
+    }
+
+    /// The kernel over bf16 operands, columns split in whole 32-column panels, one part per core.
+    private static func bf16Kernel(transposeB: Bool, m: Int, n: Int, k: Int,
+                                   packedA: UnsafeMutablePointer<UInt16>, stride: Int,
+                                   b: UnsafePointer<UInt16>, ldb: Int,
+                                   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         let panels = (n + 31) / 32
         let parts = max(1, min(Parallel.cores, panels))
         let perPart = (panels + parts - 1) / parts * 32
         let trans: Int32 = transposeB ? 1 : 0
-        let weight = UnsafePointer(b.storage)
         let run = { (part: Int) in
             let lo = part * perPart, hi = min(n, lo + perPart)
             if lo < hi {
-                lorasb_bf16_gemm(trans, Int32(m), Int32(n), Int32(k), packedA, Int32(stride), weight, Int32(b.columns),
+                lorasb_bf16_gemm(trans, Int32(m), Int32(n), Int32(k), packedA, Int32(stride), b, Int32(ldb),
                                  beta, c, Int32(ldc), Int32(lo), Int32(hi))
             }
         }
@@ -55,6 +87,8 @@ extension Gemm {
 /// finds it in use (another thread multiplying) takes a buffer of its own.
 final class BF16Scratch: @unchecked Sendable {
     static let shared = BF16Scratch()
+    /// For products that convert both operands.
+    static let secondOperand = BF16Scratch()
     private let lock = NSLock()
     private var buffer = UnsafeMutablePointer<UInt16>.allocate(capacity: 1)
     private var capacity = 1

@@ -119,6 +119,32 @@ import Tensor
         }
     }
 
+    /// With bf16 precision the estimate runs on the bf16 copies (the targets are held fixed,
+    /// not made trainable in the optimizer's sense), lands close to the fp32 estimate, and
+    /// leaves the targets frozen with their copies.
+    @Test func bf16PrecisionEstimatesOnTheBF16Copies() throws {
+        guard Gemm.bf16Supported else { return }
+        let batches = [try TinyModels.lmBatch(seed: 1), try TinyModels.lmBatch(seed: 2, rows: 3)]
+        #expect(batches.allSatisfy { $0.tokens.batchSize * $0.tokens.length >= Linear.bf16MinimumRows })
+        let settings = AdapterSettings(method: .loraSB, rank: 4, targets: Self.targets, seed: 7, initGradient: .raw)
+        func update(_ precision: ComputePrecision) throws -> [[Float]] {
+            let model = try TinyModels.llama()
+            try model.use(precision)
+            let (adapters, _) = try AdapterFactory.attach(settings, to: model, gradientBatches: batches,
+                                                          effectiveLearningRate: 1e-3)
+            return try adapters.entries.map { e in
+                #expect(!e.target.linear.weight.isTrainable && !e.target.linear.weight.isHeldFixed)
+                #expect((e.target.linear.bf16Weight != nil) == (precision == .bf16))
+                let xs = try #require(e.adapter as? LoRAXSAdapter)
+                return Gemm.product(xs.b.value, Gemm.product(xs.r.value, xs.a.value)).array
+            }
+        }
+        let fp32 = try update(.fp32), bf16 = try update(.bf16)
+        let errors = zip(bf16, fp32).map { relativeDifference($0, $1) }
+        #expect(errors.max()! < 3e-2, "\(errors)")
+        #expect(errors.max()! > 1e-6)   // the bf16 products ran
+    }
+
     @Test func effectiveLearningRateFollowsTheFormula() {
         #expect(LoRASBInitializer.formulaLearningRate(learningRate: 1e-3, warmupRatio: 0.1, totalSteps: 200) == 1e-3 / 20)
         #expect(LoRASBInitializer.formulaLearningRate(learningRate: 1e-3, warmupRatio: 0, totalSteps: 200) == 1e-3)

@@ -124,6 +124,33 @@ import TestSupport
         }
     }
 
+    /// A weight held fixed while its gradient is summed (the LoRA-SB estimate) keeps its bf16
+    /// copy, and its own gradient is a bf16 product too: close to Transformers' fp32 gradient,
+    /// with the same sign wherever the gradient is not negligible (LoRA-SB keeps only the sign).
+    @Test func bf16GradientOfAWeightHeldFixedStaysCloseToTransformers() throws {
+        guard Gemm.bf16Supported else { return }
+        let c = fixture.object("loss_case")
+        let ids = (c["ids"] as? [NSNumber] ?? []).map(\.intValue)
+        let labels = (c["labels"] as? [NSNumber] ?? []).map(\.intValue)
+        let name = "layers.29.self_attn.v_proj.weight"
+        try model.use(.bf16)
+        let weight = try #require(model.parameter(named: "model." + name))
+        weight.isTrainable = true
+        weight.isHeldFixed = true
+        defer { weight.isHeldFixed = false; _ = try? model.use(.fp32); model.freezeAllParameters() }
+        _ = try model.lossAndGradients(TokenBatch(ids: [ids], labels: [labels]))
+        let ours = try #require(weight.gradient).array
+        let reference = try fixture.tensor("grad." + name).array
+        let err = relativeError(ours, reference: reference)
+        let largest = reference.map(abs).max() ?? 0
+        let significant = reference.indices.filter { abs(reference[$0]) > 1e-2 * largest }
+        let agreeing = significant.filter { (ours[$0] > 0) == (reference[$0] > 0) }.count
+        print("SmolLM2 bf16 gradient of a held-fixed \(name): relative error \(err), sign agreement \(agreeing)/\(significant.count)")
+        #expect(err <= 3e-2)
+        #expect(err > 1e-5)   // the bf16 products ran (fp32 matches to ~1e-6)
+        #expect(significant.count > 1000 && agreeing >= significant.count * 995 / 1000)
+    }
+
     @Test func greedyContinuationsMatchTransformersSingleAndBatched() throws {
         let prompts = fixture.matrix("ids"), expected = fixture.matrix("greedy32")
         // Transformers generated 32 tokens without stopping at EOS.

@@ -66,6 +66,35 @@ final class LinearTests: XCTestCase {
         GradientCheck.assertClose("frozen Linear dx", analytic: dx, tensor: x, loss: loss)
     }
 
+    /// A bf16 copy is used only while it cannot be stale: by a frozen weight, or a trainable one
+    /// held fixed (whose gradient is then a bf16 product as well); a weight an optimizer may
+    /// change multiplies in fp32.
+    func testBF16CopyIsUsedOnlyWhileTheWeightCannotChange() throws {
+        try XCTSkipUnless(Gemm.bf16Supported, "this CPU has no AVX-512 BF16")
+        var rng = SeededGenerator(seed: 9)
+        let rows = Linear.bf16MinimumRows * 2
+        let x = randomTensor([rows, 40], &rng), probe = randomTensor([rows, 24], &rng)
+        let layer = Linear(weight: randomTensor([24, 40], &rng))
+        layer.useBF16Weight()
+        let bf16Forward = layer.forward(x).array
+        XCTAssertGreaterThan(maxAbsDifference(bf16Forward, naiveLinear(x, layer.weight.value, nil)), 1e-4)
+
+        // Trainable and held fixed: bf16 products, the gradient included.
+        layer.weight.isTrainable = true
+        layer.weight.isHeldFixed = true
+        XCTAssertEqual(layer.forward(x).array, bf16Forward)
+        _ = layer.backward(probe)
+        let expected = Tensor(zeros: [24, 40])
+        Gemm.bf16TransposedProduct(m: 24, n: 40, k: rows, a: probe.pointer, lda: 24, b: x.pointer, ldb: 40,
+                                   c: expected.pointer, ldc: 40)
+        XCTAssertEqual(layer.weight.gradient?.array, expected.array)
+
+        // Trainable and free to change (an optimizer step): the fp32 weight, never the old copy.
+        layer.weight.isHeldFixed = false
+        Elementwise.scale(layer.weight.value, by: 2, into: layer.weight.value)
+        XCTAssertLessThan(maxAbsDifference(layer.forward(x).array, naiveLinear(x, layer.weight.value, nil)), 1e-4)
+    }
+
     func testBackwardAddingIntoAccumulates() {
         var rng = SeededGenerator(seed: 5)
         let x = randomTensor([3, 4], &rng), probe = randomTensor([3, 5], &rng)

@@ -58,6 +58,39 @@ final class BF16ProductTests: XCTestCase {
         }
     }
 
+    /// `aᵀ·b` (a weight gradient `dyᵀx`): the same double-precision check over the rounded
+    /// operands, across the transposition's 16-wide tiles and odd k.
+    func testTransposedProductMatchesTheRoundedOperands() {
+        for (index, (m, n, k)) in [(1, 1, 1), (17, 33, 7), (40, 70, 385), (576, 100, 64)].enumerated() {
+            for beta: Float in [0, 1] {
+                let seed = 700 + UInt64(index) * 10
+                let a = randomTensor([k, m], seed: seed), b = randomTensor([k, n], seed: seed + 1)
+                let c = randomTensor([m, n], seed: seed + 2)
+                let before = c.array, ar = rounded(a), br = rounded(b)
+                Gemm.bf16TransposedProduct(m: m, n: n, k: k, a: a.pointer, lda: m, b: b.pointer, ldb: n,
+                                           beta: beta, c: c.pointer, ldc: n)
+                let got = c.array
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var sum = 0.0, magnitude = 0.0
+                        for p in 0..<k {
+                            let product = Double(ar[p * m + i]) * Double(br[p * n + j])
+                            sum += product
+                            magnitude += abs(product)
+                        }
+                        let old = Double(before[i * n + j])
+                        let expected = sum + Double(beta) * old
+                        let tolerance = 4e-7 * (magnitude + abs(old)) * Double(k).squareRoot() + 1e-7
+                        if abs(Double(got[i * n + j]) - expected) > tolerance {
+                            XCTFail("aᵀ·b \(m)×\(n)×\(k) β=\(beta): element (\(i), \(j)) is \(got[i * n + j]), expected \(expected)")
+                            return
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testBetaZeroDoesNotReadStaleOutput() {
         let (m, n, k) = (14, 40, 9)
         let a = randomTensor([m, k], seed: 1), w = randomTensor([n, k], seed: 2)

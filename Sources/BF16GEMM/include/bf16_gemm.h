@@ -15,6 +15,9 @@ int lorasb_bf16_supported(void);
 /// dst[i] = bf16(src[i]), rounded to nearest even (NaN stays NaN).
 void lorasb_bf16_from_f32(const float *src, uint16_t *dst, size_t count);
 
+/// dst[j·ldd + i] = bf16(src[i·lds + j]) for i < rows, j < cols: the transpose, rounded as above.
+void lorasb_bf16_transpose_from_f32(const float *src, int rows, int cols, int lds, uint16_t *dst, int ldd);
+
 /// dst[i] = float(src[i]) (exact).
 void lorasb_f32_from_bf16(const uint16_t *src, float *dst, size_t count);
 
