@@ -80,28 +80,28 @@ public struct LoRASBInitializer {
         }
         let gradientSeconds = Date().timeIntervalSince(started)
 
+        // One random stream per target, forked in target order, so the factors do not depend
+        // on which core decomposes which target. The targets are decomposed concurrently, each
+        // on one BLAS thread: the products of a rank-r randomized SVD are too narrow to keep
+        // two BLAS threads busy, and its QR steps run on one thread anyway.
         var generator = SeededGenerator(seed: settings.seed)
+        let generators = targets.map { _ in generator.fork() }
+        var results = [Result<(adapter: LoRAXSAdapter, kept: Double), Error>?](repeating: nil, count: targets.count)
+        let lock = NSLock()
+        let svdStarted = Date()
+        Gemm.concurrentProducts(targets.count) { i, _ in
+            var own = generators[i]
+            let result = Result { try decompose(targets[i], generator: &own) }
+            lock.lock(); results[i] = result; lock.unlock()
+        }
         var entries: [AdapterSet.Entry] = []
         var kept: [Double] = []
-        let svdStarted = Date()
-        for target in targets {
-            let w = target.linear.weight
-            guard let g = w.gradient else {
-                throw AdapterError.initialisation("\(target.modulePath) received no gradient")
-            }
-            let update = approximateFirstStep(g)   // in place: the gradient buffer becomes ΔW
-            let total = Reductions.squaredNorm(update)
-            let rank = min(settings.rank, update.rows, update.columns)
-            let svd = try SVD.randomized(update, rank: rank, powerIterations: settings.svdIterations,
-                                         generator: &generator)
-            w.isTrainable = false   // ΔW is no longer needed: release it before the next target
-            let energy = svd.singularValues.reduce(0.0) { $0 + Double($1) * Double($1) }
-            kept.append(total > 0 ? min(1, energy / total) : 0)
-            let adapter = LoRAXSAdapter(b: Self.padColumns(svd.u, to: settings.rank), r: Self.diagonal(svd.singularValues, size: settings.rank),
-                                        a: Self.padRows(svd.vt, to: settings.rank),
-                                        scale: settings.scale)
-            target.linear.adapter = adapter
-            entries.append(AdapterSet.Entry(target: target, adapter: adapter))
+        for (target, result) in zip(targets, results) {
+            guard let result else { preconditionFailure("target \(target.modulePath) was not decomposed") }
+            let done = try result.get()
+            target.linear.adapter = done.adapter
+            entries.append(AdapterSet.Entry(target: target, adapter: done.adapter))
+            kept.append(done.kept)
         }
         let report = InitializationReport(
             samples: samples, batches: batches.count, meanLoss: lossSum / Double(batches.count),
@@ -109,6 +109,27 @@ public struct LoRASBInitializer {
             gradientSeconds: gradientSeconds, svdSeconds: Date().timeIntervalSince(svdStarted),
             energyKept: zip(targets, kept).map { ($0.modulePath, $1) })
         return (entries, report)
+    }
+
+    /// ΔW of `target` from its summed gradient, its rank-r factors, and the fraction of ‖ΔW‖²
+    /// they keep. Releases the gradient buffer once decomposed.
+    private func decompose(_ target: TargetableLinear,
+                           generator: inout SeededGenerator) throws -> (adapter: LoRAXSAdapter, kept: Double) {
+        let w = target.linear.weight
+        guard let g = w.gradient else {
+            throw AdapterError.initialisation("\(target.modulePath) received no gradient")
+        }
+        let update = approximateFirstStep(g)   // in place: the gradient buffer becomes ΔW
+        let total = Reductions.squaredNorm(update)
+        let rank = min(settings.rank, update.rows, update.columns)
+        let svd = try SVD.randomized(update, rank: rank, powerIterations: settings.svdIterations,
+                                     generator: &generator)
+        w.isTrainable = false   // ΔW is no longer needed: release it before the next target
+        let energy = svd.singularValues.reduce(0.0) { $0 + Double($1) * Double($1) }
+        let adapter = LoRAXSAdapter(b: Self.padColumns(svd.u, to: settings.rank),
+                                    r: Self.diagonal(svd.singularValues, size: settings.rank),
+                                    a: Self.padRows(svd.vt, to: settings.rank), scale: settings.scale)
+        return (adapter, total > 0 ? min(1, energy / total) : 0)
     }
 
     /// `−η_eff · sign(G)` (or `−η_eff · G` for the raw-gradient ablation), written over `G`.

@@ -46,7 +46,8 @@ import Tensor
             // randomized SVD (same seed, same order of targets) must give the same factors.
             let w = e.target.linear.weight.value
             let delta = Tensor(shape: w.shape, values: sums[i].map { $0 > 0 ? Float(-eta) : ($0 < 0 ? Float(eta) : 0) })
-            let svd = try SVD.randomized(delta, rank: rank, powerIterations: 10, generator: &generator)
+            var own = generator.fork()   // one stream per target, forked in target order
+            let svd = try SVD.randomized(delta, rank: rank, powerIterations: 10, generator: &own)
             let expected = svd.reconstructed()
             let ours = Gemm.product(xs.b.value, Gemm.product(xs.r.value, xs.a.value))
             let err = relativeDifference(ours.array, expected.array)
@@ -112,7 +113,8 @@ import Tensor
             let g = try #require(x.linear.weight.gradient)
             let n = Float(batch.sampleCount)
             let delta = Tensor(shape: g.shape, values: g.array.map { -$0 / n })
-            let best = try SVD.randomized(delta, rank: 2, powerIterations: 10, generator: &generator).reconstructed()
+            var own = generator.fork()
+            let best = try SVD.randomized(delta, rank: 2, powerIterations: 10, generator: &own).reconstructed()
             let xs = try #require(e.adapter as? LoRAXSAdapter)
             let ours = Gemm.product(xs.b.value, Gemm.product(xs.r.value, xs.a.value))
             #expect(relativeDifference(ours.array, best.array) < 1e-5)
