@@ -1,8 +1,8 @@
 import Foundation
 
 /// Writes a file atomically: bytes go to a temporary file beside the destination, which is
-/// flushed to disk and then renamed over the destination, so readers never see a partial file
-/// and a crash mid-write leaves the old file intact.
+/// flushed to disk and then renamed over the destination (and the folder flushed), so readers
+/// never see a partial file and a crash mid-write leaves the old file intact.
 public struct AtomicFileWriter {
     public let destination: URL
     let temporary: URL
@@ -55,6 +55,17 @@ public struct AtomicFileWriter {
             try? FileManager.default.removeItem(at: temporary)
             throw ModelIOError(destination, "cannot move the finished file into place: \(reason)")
         }
+        Self.synchronizeFolder(of: destination)
+    }
+
+    /// Flushes the folder's entry for the renamed file, so that after a power loss the new name
+    /// is there too, not only the new bytes. Best effort: some file systems refuse to sync a
+    /// folder, and the file itself is already complete and in place.
+    static func synchronizeFolder(of file: URL) {
+        let folder = open(file.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY)
+        guard folder >= 0 else { return }
+        _ = fsync(folder)
+        close(folder)
     }
 
     /// The system's reason for a failed file operation ("No space left on device"): Foundation
