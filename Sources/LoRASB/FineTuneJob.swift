@@ -21,7 +21,7 @@ public struct FineTuneRequest: Sendable {
     public var resume: URL?
     /// `chatml`, `llama3`, `none`, or nil for the model's own template.
     public var chatTemplate: String?
-    /// LoRA-SB's η_eff: the paper's formula or the authors' code's step count.
+    /// LoRA-SB's η_eff: the paper's formula, the authors' code's step count, or a given value.
     public var initLearningRate: InitLearningRate
     /// What the frozen weights' products compute in (`bf16` needs AVX-512 BF16).
     public var precision: ComputePrecision = .fp32
@@ -30,9 +30,23 @@ public struct FineTuneRequest: Sendable {
     /// Flag → value, recorded in the adapter's manifest.
     public var commandLine: [String: String]
 
-    public enum InitLearningRate: String, Sendable, CaseIterable {
+    public enum InitLearningRate: Sendable, Equatable {
         case formula
         case authors
+        /// η_eff itself, independent of the learning rate and the schedule: in short runs the
+        /// formula's lr / (warmup_ratio · steps) approaches lr, a step that can raise the loss.
+        case fixed(Double)
+
+        /// `formula`, `authors`, or a positive number (η_eff itself); nil for anything else.
+        public init?(argument: String) {
+            switch argument {
+            case "formula": self = .formula
+            case "authors": self = .authors
+            default:
+                guard let value = Double(argument), value.isFinite, value > 0 else { return nil }
+                self = .fixed(value)
+            }
+        }
     }
 
     public init(model: URL, data: DataOptions, adapter: AdapterSettings, trainer: TrainerSettings,
@@ -131,12 +145,17 @@ public final class FineTuneJob {
                 let first = Array(encoded.train.prefix(r.adapter.initSamples))
                 gradientBatches = try BatchLoader.evaluationBatches(first, batchSize: trainer.batchSize,
                                                                     padTokenID: model.padTokenID).map(TrainingBatch.init)
-                eta = r.initLearningRate == .formula
-                    ? LoRASBInitializer.formulaLearningRate(learningRate: trainer.learningRate,
-                                                            warmupRatio: trainer.warmupRatio, totalSteps: trainer.iterations)
-                    : LoRASBInitializer.authorsLearningRate(learningRate: trainer.learningRate, warmupRatio: trainer.warmupRatio,
-                                                            trainingExamples: encoded.train.count,
-                                                            epochs: r.epochs ?? Double(trainer.iterations * trainer.batchSize * trainer.gradientAccumulation) / Double(encoded.train.count))
+                switch r.initLearningRate {
+                case .formula:
+                    eta = LoRASBInitializer.formulaLearningRate(learningRate: trainer.learningRate,
+                                                                warmupRatio: trainer.warmupRatio, totalSteps: trainer.iterations)
+                case .authors:
+                    eta = LoRASBInitializer.authorsLearningRate(learningRate: trainer.learningRate, warmupRatio: trainer.warmupRatio,
+                                                                trainingExamples: encoded.train.count,
+                                                                epochs: r.epochs ?? Double(trainer.iterations * trainer.batchSize * trainer.gradientAccumulation) / Double(encoded.train.count))
+                case .fixed(let value):
+                    eta = value
+                }
                 say("LoRA-SB initialisation: gradients of \(first.count) samples, η_eff = \(String(format: "%.3g", eta ?? 0))")
             }
             (adapters, report) = try AdapterFactory.attach(r.adapter, to: model.network,

@@ -133,6 +133,31 @@ import NN
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent(AdapterFolder.tensorsName).path))
     }
 
+    /// `--init-lr 3e-5`: η_eff as given, whatever the learning rate and schedule say, and the
+    /// spectrum of ΔW = −η_eff·sign(G) (R's diagonal) scales with it.
+    @Test func aGivenInitLearningRateIsUsedAsIs() throws {
+        #expect(FineTuneRequest.InitLearningRate(argument: "formula") == .formula)
+        #expect(FineTuneRequest.InitLearningRate(argument: "authors") == .authors)
+        #expect(FineTuneRequest.InitLearningRate(argument: "3e-5") == .fixed(3e-5))
+        for bad in ["0", "-1e-4", "nan", "inf", "fast", ""] { #expect(FineTuneRequest.InitLearningRate(argument: bad) == nil) }
+
+        var largestR: [Double] = []
+        for eta in [3e-5, 6e-5] {
+            let output = Self.temporaryFolder("init-lr")
+            defer { try? FileManager.default.removeItem(at: output) }
+            var request = try Self.miniLMRequest(output: output, iterations: 1, saveEvery: 0)
+            request.initLearningRate = .fixed(eta)
+            _ = try FineTuneJob(request, say: { _ in }).run(progress: nil, interrupt: nil)
+            #expect(try AdapterFolder.manifest(in: output).effectiveLearningRate == eta)
+            let tensors = try Self.tensors(output)
+            let name = try #require(tensors.keys.filter { $0.hasSuffix("query.lora_R") }.sorted().first)
+            let r = try #require(tensors[name])
+            largestR.append(Double(r.map(abs).max() ?? 0))
+        }
+        // One step of training moves R by ~lr; the initial Σ is ~η·sqrt(m·n)·(energy share).
+        #expect(abs(largestR[1] / largestR[0] - 2) < 0.2, "\(largestR)")
+    }
+
     @Test func smolLM2CountsLikePEFTAndSavesTheAdapter() throws {
         let model = try TestPaths.require(TestPaths.smolLM2GGUF)
         let output = Self.temporaryFolder("smol")

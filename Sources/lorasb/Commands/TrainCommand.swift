@@ -31,7 +31,7 @@ struct TrainCommand: Command {
         .init("resume", aliases: ["resume-adapter-file"], help: "continue a run from its folder or a checkpoint folder"),
         .init("init-samples", help: "LoRA-SB: training samples for the gradient estimate (default 50)"),
         .init("init-gradient", help: "LoRA-SB: sign (default, the paper's Adam step) or raw gradient"),
-        .init("init-lr", help: "LoRA-SB: η_eff from the paper's formula (default) or 'authors' (their code's step count)"),
+        .init("init-lr", help: "LoRA-SB: η_eff from the paper's formula (default), 'authors' (their code's step count), or a number (η_eff itself)"),
         .init("svd-iterations", help: "LoRA-SB: power iterations of the randomized SVD (default 10)"),
         .init("train-examples", help: "use only the first N training examples"),
         .init("val-examples", help: "use only the first N validation examples"),
@@ -107,7 +107,9 @@ struct TrainCommand: Command {
         if let epochs, epochs <= 0 { throw CLIError("--epochs must be positive") }
         var initLR = FineTuneRequest.InitLearningRate.formula
         if let mode = args.string("init-lr") {
-            guard let m = FineTuneRequest.InitLearningRate(rawValue: mode) else { throw CLIError("--init-lr must be formula or authors") }
+            guard let m = FineTuneRequest.InitLearningRate(argument: mode) else {
+                throw CLIError("--init-lr must be formula, authors or a positive number, got '\(mode)'")
+            }
             initLR = m
         }
         var recorded: [String: String] = [:]
