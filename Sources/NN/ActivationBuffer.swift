@@ -5,10 +5,22 @@ import Tensor
 /// `tensor(shape)` returns a view of the same storage whenever it is large enough, so a
 /// training loop with a fixed batch shape allocates each activation once. The contents are
 /// whatever the previous call left: callers overwrite (or zero) what they use.
+///
+/// A buffer made from a `BufferSlot` shares the slot's storage with every other buffer made
+/// from it (see `BackwardBufferPool`).
 public struct ActivationBuffer {
-    private var storage: TensorStorage?
+    private var own: TensorStorage?
+    private let slot: BufferSlot?
 
-    public init() {}
+    public init() { slot = nil }
+
+    /// A buffer whose storage is the slot's, shared with the other buffers of that slot.
+    public init(sharing slot: BufferSlot) { self.slot = slot }
+
+    private var storage: TensorStorage? {
+        get { slot?.storage ?? own }
+        set { if let slot { slot.storage = newValue } else { own = newValue } }
+    }
 
     /// A tensor of `shape` backed by this buffer (grown when too small).
     public mutating func tensor(_ shape: [Int]) -> Tensor {
@@ -33,4 +45,10 @@ public struct ActivationBuffer {
 
     /// Releases the storage (e.g. after training, before generation).
     public mutating func release() { storage = nil }
+}
+
+/// Storage that several `ActivationBuffer`s share.
+public final class BufferSlot {
+    fileprivate var storage: TensorStorage?
+    public init() {}
 }

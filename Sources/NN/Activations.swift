@@ -30,6 +30,11 @@ public final class GELU {
         return y
     }
 
+    /// Keeps the input gradient in `pool`'s buffer `name` (see `BackwardBufferPool`).
+    public func shareBackwardBuffers(_ pool: BackwardBufferPool, as name: String) {
+        inputGradient = pool.buffer(name + ".dx")
+    }
+
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("GELU.backward before forward") }
         precondition(dy.count == x.count, "GELU dy \(dy.shape) for x \(x.shape)")

@@ -73,6 +73,18 @@ public final class Attention {
     }
 
     /// The four projections' parameters (not adapters').
+    /// Keeps the gradients of queries, keys, values and scores, and those of the four
+    /// projections, in `pool`'s buffers under `name` (see `BackwardBufferPool`).
+    public func shareBackwardBuffers(_ pool: BackwardBufferPool, as name: String) {
+        scoreGradient = pool.buffer(name + ".dscores")
+        queryGradient = pool.buffer(name + ".dq")
+        keyGradient = pool.buffer(name + ".dk")
+        valueGradient = pool.buffer(name + ".dv")
+        for (linear, suffix) in [(query, ".q"), (key, ".k"), (value, ".v"), (output, ".o")] {
+            linear.shareBackwardBuffers(pool, as: name + suffix)
+        }
+    }
+
     public var parameters: [Parameter] {
         query.parameters + key.parameters + value.parameters + output.parameters
     }

@@ -19,6 +19,14 @@ public final class BertMLP {
         self.output = output
     }
 
+    /// Keeps the gradients of both projections and of the activation in `pool`'s buffers
+    /// under `name` (see `BackwardBufferPool`).
+    public func shareBackwardBuffers(_ pool: BackwardBufferPool, as name: String) {
+        intermediate.shareBackwardBuffers(pool, as: name + ".intermediate")
+        output.shareBackwardBuffers(pool, as: name + ".output")
+        activation.shareBackwardBuffers(pool, as: name + ".gelu")
+    }
+
     public var parameters: [Parameter] { intermediate.parameters + output.parameters }
 
     public func forward(_ x: Tensor) -> Tensor {

@@ -29,6 +29,11 @@ public final class LayerNorm {
                   bias: Parameter(bias, trainable: trainable), epsilon: epsilon)
     }
 
+    /// Keeps the input gradient in `pool`'s buffer `name` (see `BackwardBufferPool`).
+    public func shareBackwardBuffers(_ pool: BackwardBufferPool, as name: String) {
+        inputGradient = pool.buffer(name + ".dx")
+    }
+
     public var parameters: [Parameter] { [weight, bias] }
 
     public func forward(_ x: Tensor) -> Tensor {

@@ -77,6 +77,11 @@ public final class Linear {
         return w
     }
 
+    /// Keeps the input gradient in `pool`'s buffer `name` (see `BackwardBufferPool`).
+    public func shareBackwardBuffers(_ pool: BackwardBufferPool, as name: String) {
+        inputGradient = pool.buffer(name + ".dx")
+    }
+
     /// The layer's own parameters (weight, then bias), not the adapter's.
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 

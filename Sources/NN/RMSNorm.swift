@@ -24,6 +24,11 @@ public final class RMSNorm {
         self.init(weight: Parameter(weight, trainable: trainable), epsilon: epsilon)
     }
 
+    /// Keeps the input gradient in `pool`'s buffer `name` (see `BackwardBufferPool`).
+    public func shareBackwardBuffers(_ pool: BackwardBufferPool, as name: String) {
+        inputGradient = pool.buffer(name + ".dx")
+    }
+
     public var parameters: [Parameter] { [weight] }
 
     public func forward(_ x: Tensor) -> Tensor {

@@ -23,6 +23,16 @@ public final class SwiGLUMLP {
         self.down = down
     }
 
+    /// Keeps the gate and up gradients, and those of the three projections, in `pool`'s
+    /// buffers under `name` (see `BackwardBufferPool`).
+    public func shareBackwardBuffers(_ pool: BackwardBufferPool, as name: String) {
+        gateGradient = pool.buffer(name + ".dgate")
+        upGradient = pool.buffer(name + ".dup")
+        for (linear, suffix) in [(gate, ".gate"), (up, ".up"), (down, ".down")] {
+            linear.shareBackwardBuffers(pool, as: name + suffix)
+        }
+    }
+
     public var parameters: [Parameter] { gate.parameters + up.parameters + down.parameters }
 
     public func forward(_ x: Tensor) -> Tensor {

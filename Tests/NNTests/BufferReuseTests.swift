@@ -28,4 +28,42 @@ final class BufferReuseTests: XCTestCase {
         let second = try step(randomTensor([2, 3, 6], &rng))
         XCTAssertEqual(first, second)
     }
+
+    /// Buffers of one name in a pool share storage (and grow together); other names and other
+    /// pools do not.
+    func testPoolBuffersShareStorageByName() {
+        let pool = BackwardBufferPool(), other = BackwardBufferPool()
+        var a = pool.buffer("dx"), b = pool.buffer("dx"), c = pool.buffer("dq"), d = other.buffer("dx")
+        let ta = a.tensor([4, 8])
+        XCTAssertEqual(b.capacity, 32)
+        XCTAssertTrue(b.tensor([2, 8]).storage === ta.storage)
+        let grown = b.tensor([8, 8])   // grows the shared storage: a sees it too
+        XCTAssertTrue(a.tensor([4, 8]).storage === grown.storage)
+        XCTAssertFalse(c.tensor([4, 8]).storage === grown.storage)
+        XCTAssertFalse(d.tensor([4, 8]).storage === grown.storage)
+    }
+
+    /// A stack of three blocks whose backward scratch alternates between two pools (blocks 0
+    /// and 2 share, as `LlamaModel`'s do) gives exactly the gradients of blocks that own theirs.
+    func testAlternatingPoolsKeepTheGradientsOfAStack() {
+        var rng = SeededGenerator(seed: 112)
+        let blocks = (0..<3).map { _ in
+            SwiGLUMLP(gate: Linear(weight: randomTensor([10, 6], &rng), trainable: true),
+                      up: Linear(weight: randomTensor([10, 6], &rng), trainable: true),
+                      down: Linear(weight: randomTensor([6, 10], &rng), trainable: true))
+        }
+        let x = randomTensor([5, 6], &rng), probe = randomTensor([5, 6], &rng)
+        func gradients() -> [Float] {
+            for b in blocks { for p in b.parameters { p.zeroGradient() } }
+            var h = x
+            for b in blocks { h = b.forward(h) }
+            var d = probe
+            for b in blocks.reversed() { d = b.backward(d) }
+            return d.array + blocks.flatMap { $0.parameters.flatMap { $0.gradient?.array ?? [] } }
+        }
+        let separate = gradients()
+        let pools = BackwardBufferPool.alternating()
+        for (i, b) in blocks.enumerated() { b.shareBackwardBuffers(pools[i % 2], as: "mlp") }
+        XCTAssertEqual(gradients(), separate)
+    }
 }

@@ -29,6 +29,16 @@ public final class BertEncoderLayer {
         self.outputNorm = outputNorm
     }
 
+    /// Keeps the block's backward scratch in `pool` (see `BackwardBufferPool`).
+    func shareBackwardBuffers(_ pool: BackwardBufferPool) {
+        hiddenGradient = pool.buffer("block.dhidden")
+        inputGradient = pool.buffer("block.dx")
+        attention.shareBackwardBuffers(pool, as: "attention")
+        attentionNorm.shareBackwardBuffers(pool, as: "attention_norm")
+        mlp.shareBackwardBuffers(pool, as: "mlp")
+        outputNorm.shareBackwardBuffers(pool, as: "output_norm")
+    }
+
     /// `x` `[batch, length, hidden]`; `attentionMask` nil when every token is real.
     func forward(_ x: Tensor, attentionMask: [Bool]?) -> Tensor {
         let r1 = residual1.tensor(x.shape)

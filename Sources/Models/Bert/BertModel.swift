@@ -71,6 +71,9 @@ public final class BertModel: AdaptableModel {
                                            mlp: mlp, outputNorm: try norm(l + "output.LayerNorm")))
         }
         layers = blocks
+        // Blocks are differentiated one after another: alternate blocks share backward scratch.
+        let pools = BackwardBufferPool.alternating()
+        for (i, block) in blocks.enumerated() { block.shareBackwardBuffers(pools[i % 2]) }
         pooler = weights.shapeOfTensor(pre + "pooler.dense.weight") != nil
             ? try linear("pooler.dense", d, d) : nil
         namedParameters = named

@@ -33,6 +33,16 @@ public final class LlamaDecoderLayer {
         self.mlp = mlp
     }
 
+    /// Keeps the block's backward scratch in `pool` (see `BackwardBufferPool`).
+    func shareBackwardBuffers(_ pool: BackwardBufferPool) {
+        middleGradient = pool.buffer("block.dmiddle")
+        inputGradient = pool.buffer("block.dx")
+        inputNorm.shareBackwardBuffers(pool, as: "input_norm")
+        attention.shareBackwardBuffers(pool, as: "attention")
+        postAttentionNorm.shareBackwardBuffers(pool, as: "post_attention_norm")
+        mlp.shareBackwardBuffers(pool, as: "mlp")
+    }
+
     /// Every parameter of the block.
     public var parameters: [Parameter] {
         inputNorm.parameters + attention.parameters + postAttentionNorm.parameters + mlp.parameters
