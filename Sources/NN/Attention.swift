@@ -72,7 +72,6 @@ public final class Attention {
         self.rotary = rotary
     }
 
-    /// The four projections' parameters (not adapters').
     /// Keeps the gradients of queries, keys, values and scores, and those of the four
     /// projections, in `pool`'s buffers under `name` (see `BackwardBufferPool`).
     public func shareBackwardBuffers(_ pool: BackwardBufferPool, as name: String) {
@@ -85,6 +84,7 @@ public final class Attention {
         }
     }
 
+    /// The four projections' parameters (not adapters').
     public var parameters: [Parameter] {
         query.parameters + key.parameters + value.parameters + output.parameters
     }

@@ -20,6 +20,10 @@ public final class BackwardBufferPool {
         return ActivationBuffer(sharing: slot)
     }
 
-    /// Pools for the blocks of a stack: block `i` uses `pools[i % 2]`.
-    public static func alternating() -> [BackwardBufferPool] { [BackwardBufferPool(), BackwardBufferPool()] }
+    /// Gives the blocks of a stack their scratch: block `i` shares `share(block, pool)` with the
+    /// blocks of the same parity, so adjacent blocks never share.
+    public static func shareAlternately<Block>(_ blocks: [Block], _ share: (Block, BackwardBufferPool) -> Void) {
+        let pools = [BackwardBufferPool(), BackwardBufferPool()]
+        for (i, block) in blocks.enumerated() { share(block, pools[i % 2]) }
+    }
 }

@@ -46,7 +46,7 @@ extension Gemm {
         BF16Scratch.shared.withBuffer(count: m * stride) { packedA in
             BF16Scratch.secondOperand.withBuffer(count: k * n) { packedB in
                 // aᵀ, row-major with even rows (zero padding), as the kernel reads its A.
-                Parallel.forEachChunk(m, minChunk: max(1, 16_384 / max(1, k))) { columns in
+                Parallel.forEachRowRange(m, rowCost: k) { columns in
                     lorasb_bf16_transpose_from_f32(a + columns.lowerBound, Int32(k), Int32(columns.count), Int32(lda),
                                                    packedA + columns.lowerBound * stride, Int32(stride))
                     if stride != k { for j in columns { packedA[j * stride + k] = 0 } }

@@ -26,10 +26,15 @@ public enum Parallel {
     /// Calls `body(row)` for every row in `0..<rows`, rows split over the cores.
     /// `rowCost` (elements per row) decides whether threading pays.
     public static func forEachRow(_ rows: Int, rowCost: Int, _ body: (Int) -> Void) {
-        let minRows = max(1, 16_384 / max(1, rowCost))
-        forEachChunk(rows, minChunk: minRows) { range in
+        forEachRowRange(rows, rowCost: rowCost) { range in
             for r in range { body(r) }
         }
+    }
+
+    /// Like `forEachRow`, handing each core its whole range of rows at once (for kernels that
+    /// work on a block of rows, such as a tiled transposition).
+    public static func forEachRowRange(_ rows: Int, rowCost: Int, _ body: (Range<Int>) -> Void) {
+        forEachChunk(rows, minChunk: max(1, 16_384 / max(1, rowCost)), body)
     }
 }
 

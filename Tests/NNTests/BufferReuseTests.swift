@@ -62,8 +62,7 @@ final class BufferReuseTests: XCTestCase {
             return d.array + blocks.flatMap { $0.parameters.flatMap { $0.gradient?.array ?? [] } }
         }
         let separate = gradients()
-        let pools = BackwardBufferPool.alternating()
-        for (i, b) in blocks.enumerated() { b.shareBackwardBuffers(pools[i % 2], as: "mlp") }
+        BackwardBufferPool.shareAlternately(blocks) { $0.shareBackwardBuffers($1, as: "mlp") }
         XCTAssertEqual(gradients(), separate)
     }
 }

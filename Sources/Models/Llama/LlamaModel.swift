@@ -84,8 +84,7 @@ public final class LlamaModel: AdaptableModel {
         }
         layers = blocks
         // Blocks are differentiated one after another: alternate blocks share backward scratch.
-        let pools = BackwardBufferPool.alternating()
-        for (i, block) in blocks.enumerated() { block.shareBackwardBuffers(pools[i % 2]) }
+        BackwardBufferPool.shareAlternately(blocks) { $0.shareBackwardBuffers($1) }
         finalNorm = RMSNorm(weight: try parameter(naming.finalNorm, hfNames.finalNorm, [d]),
                             epsilon: config.rmsNormEpsilon)
         // GGUF files of tied models simply omit output.weight.
