@@ -4,4 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install.sh --no-demo
+# The real-size tests load Qwen2.5-Coder-0.5B-Instruct Q4_K_M (491 MB; the 1.5B tests run only
+# where that file has been fetched too).
+./scripts/fetch-qwen.sh 0.5b
 swift test -c release "$@"
