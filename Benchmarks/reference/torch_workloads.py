@@ -21,6 +21,8 @@ from torch import nn
 
 MODELS = Path.home() / ".cache/lorasb/models"
 GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+# The real-size models (scripts/fetch-qwen.sh), loaded from the same GGUFs as the Swift side.
+QWEN_GGUF = {"qwen05": "Qwen2.5-Coder-0.5B-Instruct-Q4_K_M.gguf", "qwen15": "Qwen2.5-Coder-1.5B-Instruct-Q4_K_M.gguf"}
 SMOLLM2_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 # The paper's BERT targets: query, value, attention output dense, FFN output dense.
 MINILM_TARGET = re.compile(r"layer\.\d+\.(attention\.self\.query|attention\.self\.value|attention\.output\.dense|output\.dense)$")
@@ -96,10 +98,14 @@ def replace_modules(model, matches, make):
             setattr(model.get_submodule(parent_name), child, make(name, module))
 
 
-def smollm2():
+def causal_lm(gguf=GGUF):
     from transformers import AutoModelForCausalLM
 
-    return AutoModelForCausalLM.from_pretrained(str(MODELS), gguf_file=GGUF, dtype=torch.float32)
+    return AutoModelForCausalLM.from_pretrained(str(MODELS), gguf_file=gguf, dtype=torch.float32)
+
+
+def smollm2():
+    return causal_lm()
 
 
 def is_smollm2_target(name):
@@ -113,8 +119,8 @@ def smollm2_flops(model, tokens, length):
     return 2 * linear * tokens + c.num_hidden_layers * 4 * tokens * length * c.num_attention_heads * (c.hidden_size // c.num_attention_heads)
 
 
-def step_smollm2(method, repetitions=2, bf16=False):
-    model = smollm2()
+def step_decoder(method, repetitions=2, bf16=False, gguf=GGUF):
+    model = causal_lm(gguf)
     model.train()
     for p in model.parameters():
         p.requires_grad_(False)
@@ -182,8 +188,8 @@ def step_minilm(repetitions=3, bf16=False):
     return {"seconds": seconds, "tokens_per_second": b * t / seconds}
 
 
-def init_smollm2(samples=50, rank=32, bf16=False):
-    model = smollm2()
+def init_decoder(samples=50, rank=32, bf16=False, gguf=GGUF, then_steps=0):
+    model = causal_lm(gguf)
     model.train()
     for p in model.parameters():
         p.requires_grad_(False)
@@ -211,8 +217,23 @@ def init_smollm2(samples=50, rank=32, bf16=False):
     replace_modules(model, lambda n: n in factors,
                     lambda n, m: LoRASBLinear(m, rank, b=factors[n][0], r=factors[n][1], a=factors[n][2]))
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "gradient_seconds": gradient_seconds, "svd_seconds": seconds - gradient_seconds,
-            "samples_per_second": samples / seconds}
+    values = {"seconds": seconds, "gradient_seconds": gradient_seconds, "svd_seconds": seconds - gradient_seconds,
+              "samples_per_second": samples / seconds}
+    if then_steps:
+        # The real-size job: the initialisation, then training steps of batch 4 × 256.
+        x = ids(b * t, model.config.vocab_size).view(b, t)
+        params = [p for p in model.parameters() if p.requires_grad]
+        opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.01)
+        started = time.perf_counter()
+        for _ in range(then_steps):
+            opt.zero_grad(set_to_none=False)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                loss = model(input_ids=x, labels=x).loss
+            loss.backward()
+            opt.step()
+        values["step_seconds"] = (time.perf_counter() - started) / then_steps
+        values["tokens_per_second"] = b * t / values["step_seconds"]
+    return values
 
 
 def generate(batch, new_tokens=128, repetitions=2):
@@ -233,16 +254,20 @@ def generate(batch, new_tokens=128, repetitions=2):
 
 
 WORKLOADS = {
-    "step-smollm2": lambda: step_smollm2("lora-sb"),
+    "step-smollm2": lambda: step_decoder("lora-sb"),
     "step-minilm": step_minilm,
-    "step-smollm2-bf16": lambda: step_smollm2("lora-sb", bf16=True),
+    "step-smollm2-bf16": lambda: step_decoder("lora-sb", bf16=True),
     "step-minilm-bf16": lambda: step_minilm(bf16=True),
-    "init-smollm2": init_smollm2,
-    "init-smollm2-bf16": lambda: init_smollm2(bf16=True),
+    "init-smollm2": init_decoder,
+    "init-smollm2-bf16": lambda: init_decoder(bf16=True),
     "generate-b1": lambda: generate(1),
     "generate-b8": lambda: generate(8),
-    "lora-step-smollm2": lambda: step_smollm2("lora"),
-    "full-step-smollm2": lambda: step_smollm2("full", repetitions=1),
+    "lora-step-smollm2": lambda: step_decoder("lora"),
+    "full-step-smollm2": lambda: step_decoder("full", repetitions=1),
+    "step-qwen05": lambda: step_decoder("lora-sb", repetitions=1, gguf=QWEN_GGUF["qwen05"]),
+    "step-qwen05-bf16": lambda: step_decoder("lora-sb", repetitions=1, bf16=True, gguf=QWEN_GGUF["qwen05"]),
+    "init-qwen05-bf16": lambda: init_decoder(bf16=True, gguf=QWEN_GGUF["qwen05"]),
+    "job-qwen15": lambda: init_decoder(gguf=QWEN_GGUF["qwen15"], then_steps=20),
 }
 
 
