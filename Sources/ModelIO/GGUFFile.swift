@@ -18,7 +18,7 @@ public struct GGUFTensorInfo: Sendable, Equatable {
 }
 
 /// A GGUF (version 2 or 3) file, memory-mapped: metadata, tensor infos, and fp32 tensors on
-/// request (dequantised from F32, F16, BF16, Q8_0, Q4_0 or Q4_1).
+/// request (dequantised from any type `GGUFDequantizer` supports).
 ///
 /// Layout: magic `GGUF`, version (u32), tensor count (u64), metadata count (u64), the metadata
 /// key/value pairs, the tensor infos (name, dims, type, offset), padding to `general.alignment`
@@ -42,6 +42,8 @@ public final class GGUFFile: @unchecked Sendable {
     /// Tensor infos in file order.
     public let tensorInfos: [GGUFTensorInfo]
     private let tensorIndex: [String: Int]
+    /// Tensors whose block scales have been checked.
+    private let validated = LockedSet()
     public let alignment: Int
     /// Byte offset where the data section starts.
     public let dataOffset: Int
@@ -278,15 +280,45 @@ public final class GGUFFile: @unchecked Sendable {
 
     /// The tensor `name` as fp32, in row-major shape (`ne` reversed).
     public func tensor(named name: String) throws -> Tensor {
-        let info = try info(named: name)
-        guard GGUFDequantizer.supports(info.type) else {
-            throw ModelIOError(url, "tensor \"\(name)\" has type \(info.type), which cannot be converted to fp32 (supported: \(GGUFDequantizer.supportedTypes.map(\.description).joined(separator: ", ")))")
-        }
+        let info = try validatedInfo(named: name)
         let out = Tensor(zeros: info.shape)
         try file.withBytes(offset: info.byteRange.lowerBound, length: info.byteRange.count) { raw in
             GGUFDequantizer.dequantize(raw, type: info.type, count: info.elementCount, into: out.pointer)
         }
         return out
+    }
+
+    /// The 2-D tensor `name` in its stored form, for decoding row ranges on demand.
+    public func quantizedMatrix(named name: String) throws -> GGUFQuantizedMatrix {
+        let info = try validatedInfo(named: name)
+        guard info.dimensions.count == 2 else {
+            throw ModelIOError(url, "tensor \"\(name)\" has \(info.dimensions.count) dimensions \(info.dimensions), expected a matrix")
+        }
+        return GGUFQuantizedMatrix(name: name, type: info.type, rows: info.dimensions[1],
+                                   rowLength: info.dimensions[0], file: file, byteRange: info.byteRange)
+    }
+
+    /// Checks that tensor `name` can be decoded: a supported type whose block scales are all
+    /// finite (a NaN or infinite scale would silently fill its whole block). Byte ranges and
+    /// row widths were checked when the file opened. The scan runs once per tensor.
+    public func validateTensor(named name: String) throws {
+        _ = try validatedInfo(named: name)
+    }
+
+    private func validatedInfo(named name: String) throws -> GGUFTensorInfo {
+        let info = try info(named: name)
+        guard GGUFDequantizer.supports(info.type) else {
+            throw ModelIOError(url, "tensor \"\(name)\" has type \(info.type), which cannot be converted to fp32 (supported: \(GGUFDequantizer.supportedTypes.map(\.description).joined(separator: ", ")))")
+        }
+        if validated.contains(name) { return info }
+        let bad = try file.withBytes(offset: info.byteRange.lowerBound, length: info.byteRange.count) { raw in
+            GGUFDequantizer.firstNonFiniteScale(raw, type: info.type)
+        }
+        if let block = bad {
+            throw ModelIOError(url, "tensor \"\(name)\" (\(info.type)) has a NaN or infinite scale in block \(block)")
+        }
+        validated.insert(name)
+        return info
     }
 
     /// Calls `body` with the raw bytes of tensor `name`.
