@@ -1,78 +1,74 @@
 import Tensor
 
-/// Converts ggml tensor data to fp32, bit-exact with ggml's reference `dequantize_row_*`.
+/// Converts ggml tensor data to fp32, bit-exact with ggml's reference `dequantize_row_*` and the
+/// `gguf` package's `gguf.quants.dequantize`.
 ///
-/// Quantised types store blocks of 32 values:
-/// - Q8_0: f16 scale `d`, 32 × int8 `q`; value `q · d`.
-/// - Q4_0: f16 `d`, 16 bytes; byte `j` holds value `j` in its low nibble and value `j + 16` in
-///   its high nibble; value `(nibble − 8) · d`.
-/// - Q4_1: f16 `d`, f16 `m`, 16 bytes as in Q4_0; value `nibble · d + m`.
-/// Blocks are independent, so the work is split over the cores by block.
+/// Supported: F32, F16, BF16, F64, the 32-value blocks Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 and the
+/// 256-value K-quant super-blocks Q2_K, Q3_K, Q4_K, Q5_K, Q6_K (each layout is one
+/// `GGMLBlockFormat` in Quantization/). Blocks are independent, so whole tensors are split over
+/// the cores by block; the row-range entry point is serial, for callers already running in
+/// parallel.
+///
+/// These functions trust their input (sizes are preconditions): `GGUFFile` checks byte ranges
+/// and row widths when a file opens and block scales when a tensor is first read.
 public enum GGUFDequantizer {
-    public static let supportedTypes: [GGMLType] = [.f32, .f16, .bf16, .f64, .q8_0, .q4_0, .q4_1]
+    public static let supportedTypes: [GGMLType] = GGMLBlockFormats.all.map { $0.type }
 
-    public static func supports(_ type: GGMLType) -> Bool { supportedTypes.contains(type) }
+    public static func supports(_ type: GGMLType) -> Bool { GGMLBlockFormats.byType[type] != nil }
+
+    static func format(_ type: GGMLType) -> any GGMLBlockFormat.Type {
+        guard let format = GGMLBlockFormats.byType[type] else { preconditionFailure("unsupported type \(type)") }
+        return format
+    }
 
     /// Writes `count` fp32 values decoded from `raw` (which must hold exactly the bytes of
-    /// `count` values of `type`) to `out`.
+    /// `count` values of `type`) to `out`, split over the cores.
     public static func dequantize(_ raw: UnsafeRawBufferPointer, type: GGMLType, count: Int,
                                   into out: UnsafeMutablePointer<Float>) {
-        precondition(supports(type), "unsupported type \(type)")
+        let format = format(type)
         precondition(count % type.blockSize == 0 && raw.count == count / type.blockSize * type.blockBytes,
                      "byte count does not match \(count) values of \(type)")
         guard let base = raw.baseAddress, count > 0 else { return }
-        let src = UncheckedBox(base)
-        let dst = UncheckedBox(out)
-        if type == .f32 {  // already fp32: a straight copy
-            UnsafeMutableRawPointer(out).copyMemory(from: base, byteCount: count * 4)
-            return
-        }
+        let src = UncheckedBox(base), dst = UncheckedBox(out)
         let blocks = count / type.blockSize
         Parallel.forEachChunk(blocks, minChunk: max(1, 65_536 / type.blockSize)) { range in
-            for b in range {
-                decodeBlock(src.value + b * type.blockBytes, type: type,
-                            into: dst.value + b * type.blockSize)
-            }
+            format.decodeBlocks(src.value + range.lowerBound * type.blockBytes, count: range.count,
+                                into: dst.value + range.lowerBound * type.blockSize)
         }
     }
 
-    @inline(__always)
-    static func half(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
-        HalfPrecision.float(fromFloat16Bits: UInt16(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+    /// Decodes rows `rows` of a 2-D tensor of `type` into `out`, on the calling thread.
+    ///
+    /// `raw` holds the whole tensor: rows of `rowLength` values (ggml's `ne[0]`, the innermost
+    /// dimension), each a whole number of blocks, stored one after another. `out` receives
+    /// `rows.count × rowLength` floats, row `rows.lowerBound` first. Nothing here spawns
+    /// threads, so it may be called from inside `Parallel.forEachChunk` and the like (each
+    /// caller decoding its own rows into its own buffer); use `dequantize` for a whole tensor.
+    public static func dequantizeRows(_ raw: UnsafeRawBufferPointer, type: GGMLType, rowLength: Int,
+                                      rows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        let format = format(type)
+        precondition(rowLength > 0 && rowLength % type.blockSize == 0,
+                     "row length \(rowLength) is not a multiple of the \(type) block size \(type.blockSize)")
+        let rowBytes = rowLength / type.blockSize * type.blockBytes
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= raw.count / rowBytes,
+                     "rows \(rows) lie outside the \(raw.count / rowBytes) rows of the tensor")
+        guard let base = raw.baseAddress, !rows.isEmpty else { return }
+        format.decodeBlocks(base + rows.lowerBound * rowBytes, count: rows.count * rowLength / type.blockSize,
+                            into: out)
     }
 
-    @inline(__always)
-    static func decodeBlock(_ p: UnsafeRawPointer, type: GGMLType, into y: UnsafeMutablePointer<Float>) {
-        switch type {
-        case .f32:
-            y.pointee = Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
-        case .f16:
-            y.pointee = half(p, 0)
-        case .bf16:
-            y.pointee = HalfPrecision.float(fromBFloat16Bits: UInt16(littleEndian: p.loadUnaligned(as: UInt16.self)))
-        case .f64:
-            y.pointee = Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))))
-        case .q8_0:
-            let d = half(p, 0)
-            let q = (p + 2).assumingMemoryBound(to: Int8.self)
-            for j in 0 ..< 32 { y[j] = Float(q[j]) * d }
-        case .q4_0:
-            let d = half(p, 0)
-            let qs = (p + 2).assumingMemoryBound(to: UInt8.self)
-            for j in 0 ..< 16 {
-                y[j] = Float(Int(qs[j] & 0x0f) - 8) * d
-                y[j + 16] = Float(Int(qs[j] >> 4) - 8) * d
+    /// The index of the first block of `raw` (whole blocks of `type`) whose f16 scale is NaN or
+    /// infinite, or nil. Reads two bytes per scale: cheap next to decoding.
+    public static func firstNonFiniteScale(_ raw: UnsafeRawBufferPointer, type: GGMLType) -> Int? {
+        let offsets = format(type).halfScaleOffsets
+        guard let base = raw.baseAddress, !offsets.isEmpty else { return nil }
+        let blocks = raw.count / type.blockBytes
+        for b in 0 ..< blocks {
+            let block = base + b * type.blockBytes
+            for offset in offsets where BlockBytes.halfBits(block, offset) & 0x7c00 == 0x7c00 {
+                return b  // exponent all ones: infinity or NaN
             }
-        case .q4_1:
-            let d = half(p, 0)
-            let m = half(p, 2)
-            let qs = (p + 4).assumingMemoryBound(to: UInt8.self)
-            for j in 0 ..< 16 {
-                y[j] = Float(qs[j] & 0x0f) * d + m
-                y[j + 16] = Float(qs[j] >> 4) * d + m
-            }
-        default:
-            break
         }
+        return nil
     }
 }

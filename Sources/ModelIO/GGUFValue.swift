@@ -114,59 +114,34 @@ public enum GGUFArray: Equatable, Sendable {
     /// An array of arrays (each inner array has its own element type).
     case array([GGUFArray])
 
-    public var elementType: GGUFValueType {
+    /// The one mapping from the storage cases: element type, count, and element `i` boxed as a
+    /// `GGUFValue`. `elementType`, `count` and `values` all read it.
+    private var elements: (type: GGUFValueType, count: Int, element: (Int) -> GGUFValue) {
         switch self {
-        case .uint8: return .uint8
-        case .int8: return .int8
-        case .uint16: return .uint16
-        case .int16: return .int16
-        case .uint32: return .uint32
-        case .int32: return .int32
-        case .uint64: return .uint64
-        case .int64: return .int64
-        case .float32: return .float32
-        case .float64: return .float64
-        case .bool: return .bool
-        case .string: return .string
-        case .array: return .array
+        case .uint8(let a): return (.uint8, a.count, { .uint8(a[$0]) })
+        case .int8(let a): return (.int8, a.count, { .int8(a[$0]) })
+        case .uint16(let a): return (.uint16, a.count, { .uint16(a[$0]) })
+        case .int16(let a): return (.int16, a.count, { .int16(a[$0]) })
+        case .uint32(let a): return (.uint32, a.count, { .uint32(a[$0]) })
+        case .int32(let a): return (.int32, a.count, { .int32(a[$0]) })
+        case .uint64(let a): return (.uint64, a.count, { .uint64(a[$0]) })
+        case .int64(let a): return (.int64, a.count, { .int64(a[$0]) })
+        case .float32(let a): return (.float32, a.count, { .float32(a[$0]) })
+        case .float64(let a): return (.float64, a.count, { .float64(a[$0]) })
+        case .bool(let a): return (.bool, a.count, { .bool(a[$0]) })
+        case .string(let a): return (.string, a.count, { .string(a[$0]) })
+        case .array(let a): return (.array, a.count, { .array(a[$0]) })
         }
     }
 
-    public var count: Int {
-        switch self {
-        case .uint8(let a): return a.count
-        case .int8(let a): return a.count
-        case .uint16(let a): return a.count
-        case .int16(let a): return a.count
-        case .uint32(let a): return a.count
-        case .int32(let a): return a.count
-        case .uint64(let a): return a.count
-        case .int64(let a): return a.count
-        case .float32(let a): return a.count
-        case .float64(let a): return a.count
-        case .bool(let a): return a.count
-        case .string(let a): return a.count
-        case .array(let a): return a.count
-        }
-    }
+    public var elementType: GGUFValueType { elements.type }
+
+    public var count: Int { elements.count }
 
     /// Every element boxed as a `GGUFValue`.
     public var values: [GGUFValue] {
-        switch self {
-        case .uint8(let a): return a.map { .uint8($0) }
-        case .int8(let a): return a.map { .int8($0) }
-        case .uint16(let a): return a.map { .uint16($0) }
-        case .int16(let a): return a.map { .int16($0) }
-        case .uint32(let a): return a.map { .uint32($0) }
-        case .int32(let a): return a.map { .int32($0) }
-        case .uint64(let a): return a.map { .uint64($0) }
-        case .int64(let a): return a.map { .int64($0) }
-        case .float32(let a): return a.map { .float32($0) }
-        case .float64(let a): return a.map { .float64($0) }
-        case .bool(let a): return a.map { .bool($0) }
-        case .string(let a): return a.map { .string($0) }
-        case .array(let a): return a.map { .array($0) }
-        }
+        let e = elements
+        return (0 ..< e.count).map(e.element)
     }
 
     /// Integer elements as `Int`; nil for non-integer arrays or values that do not fit.

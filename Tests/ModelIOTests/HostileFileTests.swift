@@ -212,14 +212,76 @@ final class HostileFileTests: XCTestCase {
     func testGGUFUnsupportedQuantisationOpensButCannotDequantise() throws {
         var g = GGUFBytes()
         g.header(tensors: 1, kvs: 0)
-        g.tensorInfo("w", dims: [256], type: GGMLType.q4_K.rawValue, offset: 0)
+        g.tensorInfo("w", dims: [256], type: GGMLType.iq2_xxs.rawValue, offset: 0)
         g.pad()
-        g.data(144)
-        let url = try write(g.bytes, "q4k.gguf")
+        g.data(GGMLType.iq2_xxs.blockBytes)
+        let url = try write(g.bytes, "iq2.gguf")
         let file = try GGUFFile(url: url)
-        XCTAssertEqual(try file.info(named: "w").type, .q4_K)
-        assertFails(url, "has type Q4_K, which cannot be converted") { try file.tensor(named: "w") }
+        XCTAssertEqual(try file.info(named: "w").type, .iq2_xxs)
+        assertFails(url, "tensor \"w\" has type IQ2_XXS, which cannot be converted") { try file.tensor(named: "w") }
+        assertFails(url, "has type IQ2_XXS") { try file.quantizedMatrix(named: "w") }
         assertFails(url, "no tensor named") { try file.tensor(named: "v") }
+    }
+
+    /// A file with one two-row tensor `w` of `type` (every block's bytes `fill`), with the f16
+    /// at byte `offset` of block `block` replaced by `halfBits`.
+    func quantisedFile(_ type: GGMLType, rowLength: Int, halfBits: UInt16, block: Int, offset: Int,
+                       _ name: String) throws -> URL {
+        var g = GGUFBytes()
+        g.header(tensors: 1, kvs: 0)
+        g.tensorInfo("w", dims: [UInt64(rowLength), 2], type: type.rawValue, offset: 0)
+        g.pad()
+        let start = g.bytes.count
+        g.data(2 * rowLength / type.blockSize * type.blockBytes, 0x11)
+        let at = start + block * type.blockBytes + offset
+        g.bytes[at] = UInt8(halfBits & 0xff)
+        g.bytes[at + 1] = UInt8(halfBits >> 8)
+        return try write(g.bytes, name)
+    }
+
+    /// A NaN or infinite block scale is refused, naming the tensor and block, when the tensor is
+    /// first read or validated; finite ones read.
+    func testGGUFNonFiniteBlockScalesAreRefused() throws {
+        let cases: [(GGMLType, Int, UInt16, Int)] = [  // type, row length, bits, scale offset
+            (.q4_K, 256, 0x7e00, 0), (.q4_K, 256, 0x7c00, 2), (.q6_K, 256, 0xfc00, 208),
+            (.q5_0, 64, 0x7c01, 0), (.q5_1, 32, 0xfe00, 2), (.q2_K, 256, 0x7c00, 82),
+            (.q3_K, 256, 0x7e00, 108), (.q5_K, 512, 0xfc00, 0), (.q8_0, 32, 0x7c00, 0),
+        ]
+        for (type, rowLength, bitsValue, offset) in cases {
+            let blocks = 2 * rowLength / type.blockSize
+            let url = try quantisedFile(type, rowLength: rowLength, halfBits: bitsValue, block: blocks - 1,
+                                        offset: offset, "nan-\(type).gguf")
+            let file = try GGUFFile(url: url)
+            let expected = "tensor \"w\" (\(type)) has a NaN or infinite scale in block \(blocks - 1)"
+            assertFails(url, expected) { try file.tensor(named: "w") }
+            assertFails(url, expected) { try file.validateTensor(named: "w") }
+            assertFails(url, expected) { try file.quantizedMatrix(named: "w") }
+            let fine = try quantisedFile(type, rowLength: rowLength, halfBits: 0x7bff, block: blocks - 1,
+                                         offset: offset, "finite-\(type).gguf")
+            let values = try GGUFFile(url: fine).tensor(named: "w")
+            XCTAssertTrue(values.array.allSatisfy(\.isFinite), "\(type)")
+        }
+    }
+
+    func testGGUFQuantisedRowWidthAndTruncationAreRefused() throws {
+        for (type, badRow) in [(GGMLType.q4_K, 128), (.q6_K, 300), (.q5_0, 48), (.q3_K, 32)] {
+            var g = GGUFBytes()
+            g.header(tensors: 1, kvs: 0)
+            g.tensorInfo("blk.0.w", dims: [UInt64(badRow), 4], type: type.rawValue, offset: 0)
+            g.pad(); g.data(4096)
+            let url = try write(g.bytes, "row-\(type).gguf")
+            assertFails(url, "tensor \"blk.0.w\" of type \(type) has row length \(badRow), not a multiple of its block size \(type.blockSize)") {
+                try GGUFFile(url: url)
+            }
+            var t = GGUFBytes()
+            t.header(tensors: 1, kvs: 0)
+            t.tensorInfo("blk.1.w", dims: [UInt64(type.blockSize), 3], type: type.rawValue, offset: 0)
+            t.pad(); t.data(3 * type.blockBytes - 1)
+            let cut = try write(t.bytes, "cut-\(type).gguf")
+            assertFails(cut, "tensor \"blk.1.w\" (\(3 * type.blockBytes) bytes at data offset 0) runs past the end") {
+                try GGUFFile(url: cut)
+            }
+        }
     }
 
     func testGGUFTruncatedAtEveryLength() throws {
