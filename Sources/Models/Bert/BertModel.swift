@@ -36,7 +36,7 @@ public final class BertModel: AdaptableModel {
         var named: [(String, Parameter)] = []
         let pre = prefix
         func parameter(_ name: String, _ shape: [Int]) throws -> Parameter {
-            let p = Parameter(try weights.load(pre + name, shape: shape))
+            let p = try weights.loadParameter(pre + name, shape: shape)
             named.append((hfPrefix + name, p))
             return p
         }

@@ -23,7 +23,8 @@ public final class LlamaModel: AdaptableModel {
     private var lastBatch: (batch: Int, length: Int)?
     private var hiddenGradient = ActivationBuffer()
 
-    /// Builds the model from `weights` named per `naming`. GGUF Q/K rows are put back in
+    /// Builds the model from `weights` named per `naming`. Matrices stay in the file's form
+    /// (decoded as products need them) when the source allows; GGUF Q/K rows are presented in
     /// Transformers' order when the file's architecture stores them permuted.
     /// Throws naming any missing or wrongly shaped tensor.
     public init(config: DecoderConfig, weights: WeightSource, naming: DecoderTensorNaming) throws {
@@ -35,11 +36,7 @@ public final class LlamaModel: AdaptableModel {
         var named: [(String, Parameter)] = []
         func parameter(_ name: String, _ hfName: String, _ shape: [Int],
                        ropeHeads: Int? = nil) throws -> Parameter {
-            var t = try weights.load(name, shape: shape)
-            if unpermutes, let heads = ropeHeads {
-                t = try GGUFLlamaLayout.huggingFaceOrder(t, heads: heads, name: "\(weights.sourceName): \(name)")
-            }
-            let p = Parameter(t)
+            let p = try weights.loadParameter(name, shape: shape, ggufLlamaHeads: unpermutes ? ropeHeads : nil)
             named.append((hfName, p))
             return p
         }
