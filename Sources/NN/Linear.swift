@@ -69,9 +69,15 @@ public final class Linear {
             ? .bf16 : .fp32
     }
 
-    /// Keeps the input gradient in `pool`'s buffer `name` (see `BackwardBufferPool`).
-    public func shareBackwardBuffers(_ pool: BackwardBufferPool, as name: String) {
+    /// Keeps the input gradient in `pool`'s buffer `name` (see `BufferPool`).
+    public func shareBackwardBuffers(_ pool: BufferPool, as name: String) {
         inputGradient = pool.buffer(name + ".dx")
+    }
+
+    /// Keeps the output in `pool`'s buffer `name` (gradient checkpointing: blocks share their
+    /// forward activations and recompute them), or in a buffer of its own when `pool` is nil.
+    public func shareForwardBuffers(_ pool: BufferPool?, as name: String) {
+        output = pool.buffer(name + ".y")
     }
 
     /// The layer's own parameters (weight, then bias), not the adapter's.

@@ -155,17 +155,18 @@ import TestSupport
     /// embedding shared by the tied head), in fp32 and bf16 runs alike and after a training
     /// step's products have run; only the 1-D norm weights are fp32.
     @Test func frozenMatricesStayInTheFilesEncodingInBothPrecisions() throws {
-        guard case .gguf(let file) = try ModelFiles(url: TestPaths.require(TestPaths.smolLM2GGUF)).storage else {
-            Issue.record("SmolLM2 is a GGUF file"); return
-        }
+        // A model of its own: other tests make some of the shared model's weights trainable.
+        let files = try ModelFiles(url: TestPaths.require(TestPaths.smolLM2GGUF))
+        let model = try LlamaModel(files: files)
+        guard case .gguf(let file) = files.storage else { Issue.record("SmolLM2 is a GGUF file"); return }
         let matrices = file.tensorInfos.filter { $0.shape.count == 2 }
         let c = fixture.object("loss_case")
         let ids = (c["ids"] as? [NSNumber] ?? []).map(\.intValue)
         let labels = (c["labels"] as? [NSNumber] ?? []).map(\.intValue)
-        defer { _ = try? model.use(.fp32) }
         for precision in ComputePrecision.allCases where precision == .fp32 || Gemm.bf16Supported {
             try model.use(precision)
             _ = try model.lossAndGradients(TokenBatch(ids: [ids], labels: [labels]))
+            #expect(model.outputProjection.weight === model.embedding.weight, "the tied head shares the packed embedding")
             var seen = Set<ObjectIdentifier>()
             let parameters = model.namedParameters.map(\.parameter).filter { seen.insert(ObjectIdentifier($0)).inserted }
             let packed = parameters.filter { $0.shape.count == 2 }, vectors = parameters.filter { $0.shape.count == 1 }
@@ -178,6 +179,37 @@ import TestSupport
             let fp32Bytes = 4 * parameters.reduce(0) { $0 + $1.shape.reduce(1, *) }
             print("SmolLM2 resident weights (\(precision)): \(packedBytes + vectorBytes) bytes (matrices \(packedBytes) packed, vectors \(vectorBytes)); all fp32 would be \(fp32Bytes)")
         }
+    }
+
+    /// Gradient checkpointing recomputes each block's forward in backward: the same loss and
+    /// the same gradients, bit for bit, on a right-padded batch (every block, the embedding
+    /// and the final norm train, so every recomputed activation is read).
+    @Test func gradientCheckpointingGivesTheSameGradients() throws {
+        let b = fixture.object("batch")
+        let ids = fixture.matrix("ids", in: b), mask = fixture.matrix("attention_mask", in: b)
+        let batch = try TokenBatch(ids: ids, attentionMask: mask, labels: ids)
+        let model = try LlamaModel(contentsOf: TestPaths.require(TestPaths.smolLM2GGUF))
+        let names = ["model.layers.0.self_attn.q_proj.weight", "model.layers.14.mlp.down_proj.weight",
+                     "model.layers.28.self_attn.k_proj.weight", "model.layers.29.input_layernorm.weight",
+                     "model.norm.weight"]
+        let trained = try names.map { try #require(model.parameter(named: $0)) }
+        for p in trained { p.isTrainable = true }
+        func run() throws -> (Float, [[Float]]) {
+            for p in trained { p.zeroGradient() }
+            let loss = try model.lossAndGradients(batch)
+            return (loss, trained.map { $0.gradient?.array ?? [] })
+        }
+        let (plainLoss, plain) = try run()
+        model.gradientCheckpointing = true
+        let (loss, checkpointed) = try run()
+        #expect(loss == plainLoss)
+        for (n, (a, b)) in zip(names, zip(checkpointed, plain)) {
+            #expect(a == b, "\(n)")
+            #expect(a.contains { $0 != 0 }, "\(n) has a gradient")
+        }
+        // Off again: every block has its own activations once more.
+        model.gradientCheckpointing = false
+        #expect(try run().1 == plain)
     }
 
     @Test func greedyContinuationsMatchTransformersSingleAndBatched() throws {

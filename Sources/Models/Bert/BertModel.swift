@@ -72,7 +72,7 @@ public final class BertModel: AdaptableModel {
         }
         layers = blocks
         // Blocks are differentiated one after another: alternate blocks share backward scratch.
-        BackwardBufferPool.shareAlternately(blocks) { $0.shareBackwardBuffers($1) }
+        BufferPool.shareAlternately(blocks) { $0.shareBackwardBuffers($1) }
         pooler = weights.shapeOfTensor(pre + "pooler.dense.weight") != nil
             ? try linear("pooler.dense", d, d) : nil
         namedParameters = named
