@@ -10,9 +10,12 @@ enum TrainingStepWorkloads {
     enum SmolLM2Method { case loraSB, lora, full }
 
     /// SmolLM2 at batch 4 × 256: LoRA-SB r = 32, LoRA r = 8, or every weight trained;
-    /// `bf16` multiplies by bf16 copies of the frozen weights.
-    static func smolLM2(_ method: SmolLM2Method, repetitions: Int = 2, bf16: Bool = false) throws -> ComparisonResult {
+    /// `bf16` multiplies the frozen weights in bf16; `checkpointing` recomputes each block's
+    /// forward in backward.
+    static func smolLM2(_ method: SmolLM2Method, repetitions: Int = 2, bf16: Bool = false,
+                        checkpointing: Bool = false) throws -> ComparisonResult {
         let model = try LlamaModel(contentsOf: Workbench.smolLM2)
+        model.gradientCheckpointing = checkpointing
         model.freezeAllParameters()
         let targets = model.targetableLayers(named: smolLM2Targets)
         switch method {

@@ -88,7 +88,7 @@ public enum AdapterFolder {
             guard let p = parameters[name] else {
                 throw AdapterError.mismatch(path: tensorsURL.path, problem: "the model has no parameter \(name)")
             }
-            p.value.copy(from: try tensor(name, p.shape))
+            p.value = try tensor(name, p.shape)   // assigned: a packed weight's value is a copy
         }
         let trainable = AdapterFactory.markTrainable(settings.method, entries: entries, model: model)
         return (AdapterSet(settings: settings, entries: entries, trainableParameters: trainable), manifest)

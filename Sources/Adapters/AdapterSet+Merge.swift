@@ -7,7 +7,9 @@ extension AdapterSet {
     /// with no extra work per token.
     public func mergeIntoBase() {
         for e in entries {
-            let w = e.target.linear.weight.value
+            // A packed weight's `value` is a fresh fp32 copy: add into it, then assign it back
+            // (the weight becomes dense fp32 with the merge in).
+            let weight = e.target.linear.weight, w = weight.value
             switch e.adapter {
             case let xs as LoRAXSAdapter:
                 let ra = Gemm.product(xs.r.value, xs.a.value)
@@ -17,9 +19,8 @@ extension AdapterSet {
             default:
                 break
             }
+            weight.value = w
             e.target.linear.adapter = nil
-            // A layer computing with a bf16 copy must see the merged weight.
-            if e.target.linear.bf16Weight != nil { e.target.linear.useBF16Weight() }
         }
     }
 }

@@ -60,7 +60,8 @@ public struct LoRASBInitializer {
         let weights = targets.map(\.linear.weight)
         // Gradients are measured, never applied: W stays fixed, so with bf16 precision the
         // products (its gradient included) keep using the bf16 copies.
-        for w in weights { w.isTrainable = true; w.isHeldFixed = true }
+        // Held fixed first, so that a packed weight stays packed when it becomes trainable.
+        for w in weights { w.isHeldFixed = true; w.isTrainable = true }
         defer { for w in weights { w.isTrainable = false; w.isHeldFixed = false } }   // frees the gradient buffers
 
         // Σ_b ∇(loss_b / n_b): the buffers hold the running sum; scaling them by n_b before

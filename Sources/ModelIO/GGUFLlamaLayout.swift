@@ -21,20 +21,26 @@ public enum GGUFLlamaLayout {
     /// `name` labels the tensor in errors.
     public static func huggingFaceOrder(_ weight: Tensor, heads: Int, name: String = "tensor") throws -> Tensor {
         let rows = weight.rank == 1 ? weight.count : weight.shape[0]
-        guard heads > 0, rows % (2 * heads) == 0 else {
-            throw ModelIOError(name, "cannot unpermute \(rows) rows over \(heads) heads: rows must be a multiple of 2 × heads")
-        }
+        let stored = try storedRows(rows, heads: heads, name: name)
         let rowLength = rows == 0 ? 0 : weight.count / rows
-        let half = rows / heads / 2
         let out = Tensor(zeros: weight.shape)
         let src = UncheckedBox(weight.pointer), dst = UncheckedBox(out.pointer)
         Parallel.forEachRow(rows, rowCost: rowLength) { hfRow in
-            let head = hfRow / (2 * half)
-            let within = hfRow % (2 * half)
-            let i = within / half, j = within % half
-            let ggmlRow = head * 2 * half + 2 * j + i
-            (dst.value + hfRow * rowLength).update(from: src.value + ggmlRow * rowLength, count: rowLength)
+            (dst.value + hfRow * rowLength).update(from: src.value + stored[hfRow] * rowLength, count: rowLength)
         }
         return out
+    }
+
+    /// The stored (ggml) row of each Hugging Face row of a `rows`-row query or key projection
+    /// over `heads` heads (a packed matrix reads its rows in this order instead of copying them).
+    public static func storedRows(_ rows: Int, heads: Int, name: String = "tensor") throws -> [Int] {
+        guard heads > 0, rows % (2 * heads) == 0 else {
+            throw ModelIOError(name, "cannot unpermute \(rows) rows over \(heads) heads: rows must be a multiple of 2 × heads")
+        }
+        let half = rows / heads / 2
+        return (0..<rows).map { hfRow in
+            let head = hfRow / (2 * half), within = hfRow % (2 * half)
+            return head * 2 * half + 2 * (within % half) + within / half
+        }
     }
 }

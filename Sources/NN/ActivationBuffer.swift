@@ -7,7 +7,7 @@ import Tensor
 /// whatever the previous call left: callers overwrite (or zero) what they use.
 ///
 /// A buffer made from a `BufferSlot` shares the slot's storage with every other buffer made
-/// from it (see `BackwardBufferPool`).
+/// from it (see `BufferPool`).
 public struct ActivationBuffer {
     private var own: TensorStorage?
     private let slot: BufferSlot?

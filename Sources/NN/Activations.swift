@@ -30,8 +30,8 @@ public final class GELU {
         return y
     }
 
-    /// Keeps the input gradient in `pool`'s buffer `name` (see `BackwardBufferPool`).
-    public func shareBackwardBuffers(_ pool: BackwardBufferPool, as name: String) {
+    /// Keeps the input gradient in `pool`'s buffer `name` (see `BufferPool`).
+    public func shareBackwardBuffers(_ pool: BufferPool, as name: String) {
         inputGradient = pool.buffer(name + ".dx")
     }
 

@@ -73,14 +73,24 @@ public final class Attention {
     }
 
     /// Keeps the gradients of queries, keys, values and scores, and those of the four
-    /// projections, in `pool`'s buffers under `name` (see `BackwardBufferPool`).
-    public func shareBackwardBuffers(_ pool: BackwardBufferPool, as name: String) {
+    /// projections, in `pool`'s buffers under `name` (see `BufferPool`).
+    public func shareBackwardBuffers(_ pool: BufferPool, as name: String) {
         scoreGradient = pool.buffer(name + ".dscores")
         queryGradient = pool.buffer(name + ".dq")
         keyGradient = pool.buffer(name + ".dk")
         valueGradient = pool.buffer(name + ".dv")
         for (linear, suffix) in [(query, ".q"), (key, ".k"), (value, ".v"), (output, ".o")] {
             linear.shareBackwardBuffers(pool, as: name + suffix)
+        }
+    }
+
+    /// Keeps the probabilities, the context and the projections' outputs in `pool`'s buffers
+    /// under `name` (see `BufferPool`), or in buffers of its own when `pool` is nil.
+    public func shareForwardBuffers(_ pool: BufferPool?, as name: String) {
+        probabilities = pool.buffer(name + ".probabilities")
+        context = pool.buffer(name + ".context")
+        for (linear, suffix) in [(query, ".q"), (key, ".k"), (value, ".v"), (output, ".o")] {
+            linear.shareForwardBuffers(pool, as: name + suffix)
         }
     }
 

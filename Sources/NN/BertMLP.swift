@@ -20,8 +20,8 @@ public final class BertMLP {
     }
 
     /// Keeps the gradients of both projections and of the activation in `pool`'s buffers
-    /// under `name` (see `BackwardBufferPool`).
-    public func shareBackwardBuffers(_ pool: BackwardBufferPool, as name: String) {
+    /// under `name` (see `BufferPool`).
+    public func shareBackwardBuffers(_ pool: BufferPool, as name: String) {
         intermediate.shareBackwardBuffers(pool, as: name + ".intermediate")
         output.shareBackwardBuffers(pool, as: name + ".output")
         activation.shareBackwardBuffers(pool, as: name + ".gelu")

@@ -36,10 +36,11 @@ public final class Embedding {
         }
         self.ids = ids
         let y = output.tensor(lead + [dim])
-        let table = weight.value.pointer, out = y.pointer
+        let table = weight.matrix, out = y.pointer
+        // Only the gathered rows are decoded (a packed table stays packed).
         ids.withUnsafeBufferPointer { idp in
             Parallel.forEachRow(idp.count, rowCost: dim) { r in
-                (out + r * dim).update(from: table + idp[r] * dim, count: dim)
+                table.decodeRows(idp[r]..<(idp[r] + 1), into: out + r * dim)
             }
         }
         return y

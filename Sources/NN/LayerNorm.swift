@@ -29,8 +29,8 @@ public final class LayerNorm {
                   bias: Parameter(bias, trainable: trainable), epsilon: epsilon)
     }
 
-    /// Keeps the input gradient in `pool`'s buffer `name` (see `BackwardBufferPool`).
-    public func shareBackwardBuffers(_ pool: BackwardBufferPool, as name: String) {
+    /// Keeps the input gradient in `pool`'s buffer `name` (see `BufferPool`).
+    public func shareBackwardBuffers(_ pool: BufferPool, as name: String) {
         inputGradient = pool.buffer(name + ".dx")
     }
 

@@ -27,9 +27,12 @@ public final class Linear {
         }
     }
 
-    /// A bf16 copy of the frozen weight that the products use instead of the fp32 one, or nil.
-    /// Set by `useBF16Weight()`; a weight that becomes trainable goes back to fp32.
-    public private(set) var bf16Weight: BF16Matrix?
+    /// What the products with the (frozen) weight compute in: `.bf16` rounds the weight and the
+    /// activations to bf16 (AVX-512 BF16, sums in fp32). A trainable weight always multiplies
+    /// in fp32, and so does a product of fewer than `bf16MinimumRows` rows.
+    public var productPrecision: ProductPrecision = .fp32 {
+        willSet { precondition(newValue == .fp32 || Gemm.bf16Supported, "bf16 products need a CPU with AVX-512 BF16") }
+    }
 
     private var input: Tensor?
     private var output = ActivationBuffer()
@@ -53,33 +56,28 @@ public final class Linear {
                   bias: bias.map { Parameter($0, trainable: trainable) })
     }
 
-    /// Multiplies by a bf16 copy of the (frozen) weight from now on: half the bytes per product
-    /// and twice the multiply-add rate on AVX-512 BF16, inputs rounded to bf16, sums in fp32.
-    /// The fp32 weight stays (embeddings, merging and exports read it). Call again after
-    /// writing to `weight.value`.
-    public func useBF16Weight() {
-        precondition(!weight.isTrainable, "bf16 products are for frozen weights only")
-        bf16Weight = BF16Matrix(weight.value)
-    }
-
-    /// Back to fp32 products (frees the bf16 copy).
-    public func useFP32Weight() { bf16Weight = nil }
-
-    /// Fewer rows than this stay fp32: the bf16 product repacks the weight on every call, which
-    /// only pays over many rows; a decoding step (one row per sequence) streams the fp32 weight
+    /// Fewer rows than this stay fp32: the bf16 product rounds the weight's panels on every
+    /// call, which only pays over many rows; a decoding step (one row per sequence) goes
     /// through sgemv instead.
     public static let bf16MinimumRows = 16
 
-    /// The bf16 weight when the products should use it: frozen (or trainable but held fixed,
-    /// so the copy cannot go stale), and enough rows.
-    private func bf16Operand(rows: Int) -> BF16Matrix? {
-        guard let w = bf16Weight, rows >= Linear.bf16MinimumRows, !weight.isTrainable || weight.isHeldFixed else { return nil }
-        return w
+    /// The precision of a product over `rows` rows: bf16 only when asked for, for a frozen
+    /// weight (or a trainable one held fixed, whose value cannot change under the rounding),
+    /// and for enough rows.
+    private func precision(rows: Int) -> ProductPrecision {
+        productPrecision == .bf16 && rows >= Linear.bf16MinimumRows && (!weight.isTrainable || weight.isHeldFixed)
+            ? .bf16 : .fp32
     }
 
-    /// Keeps the input gradient in `pool`'s buffer `name` (see `BackwardBufferPool`).
-    public func shareBackwardBuffers(_ pool: BackwardBufferPool, as name: String) {
+    /// Keeps the input gradient in `pool`'s buffer `name` (see `BufferPool`).
+    public func shareBackwardBuffers(_ pool: BufferPool, as name: String) {
         inputGradient = pool.buffer(name + ".dx")
+    }
+
+    /// Keeps the output in `pool`'s buffer `name` (gradient checkpointing: blocks share their
+    /// forward activations and recompute them), or in a buffer of its own when `pool` is nil.
+    public func shareForwardBuffers(_ pool: BufferPool?, as name: String) {
+        output = pool.buffer(name + ".y")
     }
 
     /// The layer's own parameters (weight, then bias), not the adapter's.
@@ -90,14 +88,8 @@ public final class Linear {
         precondition(x.columns == inFeatures, "Linear expects rows of \(inFeatures), got \(x.shape)")
         input = x
         let y = output.tensor(Array(x.shape.dropLast()) + [outFeatures])
-        if let w = bf16Operand(rows: x.rows) {
-            Gemm.bf16Product(transposeB: true, m: x.rows, n: outFeatures, k: inFeatures,
-                             a: x.pointer, lda: inFeatures, b: w, beta: 0, c: y.pointer, ldc: outFeatures)
-        } else {
-            Gemm.sgemm(transposeA: false, transposeB: true, m: x.rows, n: outFeatures, k: inFeatures,
-                       a: x.pointer, lda: inFeatures, b: weight.value.pointer, ldb: inFeatures,
-                       beta: 0, c: y.pointer, ldc: outFeatures)
-        }
+        Gemm.packedProduct(transposeB: true, m: x.rows, n: outFeatures, k: inFeatures, a: x.pointer, lda: inFeatures,
+                           b: weight.matrix, precision: precision(rows: x.rows), beta: 0, c: y.pointer, ldc: outFeatures)
         if let b = bias { Elementwise.addToRows(b.value, y) }
         adapter?.forward(x, addingInto: y)
         return y
@@ -130,18 +122,12 @@ public final class Linear {
     private func backward(_ dy: Tensor, input x: Tensor, dx: Tensor, beta: Float) {
         let n = x.rows
         // dx = dy W
-        if let w = bf16Operand(rows: n) {
-            Gemm.bf16Product(transposeB: false, m: n, n: inFeatures, k: outFeatures,
-                             a: dy.pointer, lda: outFeatures, b: w, beta: beta, c: dx.pointer, ldc: inFeatures)
-        } else {
-            Gemm.sgemm(transposeA: false, transposeB: false, m: n, n: inFeatures, k: outFeatures,
-                       a: dy.pointer, lda: outFeatures, b: weight.value.pointer, ldb: inFeatures,
-                       beta: beta, c: dx.pointer, ldc: inFeatures)
-        }
+        Gemm.packedProduct(transposeB: false, m: n, n: inFeatures, k: outFeatures, a: dy.pointer, lda: outFeatures,
+                           b: weight.matrix, precision: precision(rows: n), beta: beta, c: dx.pointer, ldc: inFeatures)
         if weight.isTrainable {
             // dW += dyᵀ x; in bf16 too when the weight's products are (a gradient estimate).
             let g = weight.gradientForAccumulation()
-            if bf16Operand(rows: n) != nil {
+            if precision(rows: n) == .bf16 {
                 Gemm.bf16TransposedProduct(m: outFeatures, n: inFeatures, k: n, a: dy.pointer, lda: outFeatures,
                                            b: x.pointer, ldb: inFeatures, beta: 1, c: g.pointer, ldc: inFeatures)
             } else {

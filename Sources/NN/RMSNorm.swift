@@ -24,9 +24,16 @@ public final class RMSNorm {
         self.init(weight: Parameter(weight, trainable: trainable), epsilon: epsilon)
     }
 
-    /// Keeps the input gradient in `pool`'s buffer `name` (see `BackwardBufferPool`).
-    public func shareBackwardBuffers(_ pool: BackwardBufferPool, as name: String) {
+    /// Keeps the input gradient in `pool`'s buffer `name` (see `BufferPool`).
+    public func shareBackwardBuffers(_ pool: BufferPool, as name: String) {
         inputGradient = pool.buffer(name + ".dx")
+    }
+
+    /// Keeps the output and inverse RMS in `pool`'s buffers under `name` (see `BufferPool`), or
+    /// in buffers of its own when `pool` is nil.
+    public func shareForwardBuffers(_ pool: BufferPool?, as name: String) {
+        output = pool.buffer(name + ".y")
+        inverseRMS = pool.buffer(name + ".rstd")
     }
 
     public var parameters: [Parameter] { [weight] }

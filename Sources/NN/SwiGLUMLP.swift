@@ -24,12 +24,21 @@ public final class SwiGLUMLP {
     }
 
     /// Keeps the gate and up gradients, and those of the three projections, in `pool`'s
-    /// buffers under `name` (see `BackwardBufferPool`).
-    public func shareBackwardBuffers(_ pool: BackwardBufferPool, as name: String) {
+    /// buffers under `name` (see `BufferPool`).
+    public func shareBackwardBuffers(_ pool: BufferPool, as name: String) {
         gateGradient = pool.buffer(name + ".dgate")
         upGradient = pool.buffer(name + ".dup")
         for (linear, suffix) in [(gate, ".gate"), (up, ".up"), (down, ".down")] {
             linear.shareBackwardBuffers(pool, as: name + suffix)
+        }
+    }
+
+    /// Keeps the hidden activation and the projections' outputs in `pool`'s buffers under
+    /// `name` (see `BufferPool`), or in buffers of their own when `pool` is nil.
+    public func shareForwardBuffers(_ pool: BufferPool?, as name: String) {
+        hidden = pool.buffer(name + ".hidden")
+        for (linear, suffix) in [(gate, ".gate"), (up, ".up"), (down, ".down")] {
+            linear.shareForwardBuffers(pool, as: name + suffix)
         }
     }
 

@@ -23,13 +23,18 @@ public final class BF16Matrix: @unchecked Sendable {
 
     deinit { storage.deallocate() }
 
-    /// The values back as fp32 (exact: every bf16 is an fp32).
-    public func floatTensor() -> Tensor {
-        let t = Tensor(zeros: [rows, columns])
-        lorasb_f32_from_bf16(storage, t.pointer, rows * columns)
-        return t
-    }
-
     /// Bytes held.
     public var byteCount: Int { rows * columns * MemoryLayout<UInt16>.size }
+}
+
+extension BF16Matrix: PackedMatrix {
+    public func decodeRows(_ range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        lorasb_f32_from_bf16(storage + range.lowerBound * columns, out, range.count * columns)
+    }
+
+    public func decodeRowsBF16(_ range: Range<Int>, into out: UnsafeMutablePointer<UInt16>, stride: Int) {
+        for (i, r) in range.enumerated() { (out + i * stride).update(from: storage + r * columns, count: columns) }
+    }
+
+    public var bf16Rows: UnsafePointer<UInt16>? { UnsafePointer(storage) }
 }

@@ -18,7 +18,7 @@ extension Gemm {
         // The kernel reads pairs of bf16 along k as 32-bit words: rows of even length, the
         // padding zero.
         let stride = (k + 1) & ~1
-        BF16Scratch.shared.withBuffer(count: m * stride) { packedA in
+        ScratchBuffers.bf16Activations.withBuffer(count: m * stride) { packedA in
             bf16Product(transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, packedA: packedA, stride: stride,
                         b: b, beta: beta, c: c, ldc: ldc)
         }
@@ -43,8 +43,8 @@ extension Gemm {
                                              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m == 0 || n == 0 { return }
         let stride = (k + 1) & ~1
-        BF16Scratch.shared.withBuffer(count: m * stride) { packedA in
-            BF16Scratch.secondOperand.withBuffer(count: k * n) { packedB in
+        ScratchBuffers.bf16Activations.withBuffer(count: m * stride) { packedA in
+            ScratchBuffers.bf16SecondOperand.withBuffer(count: k * n) { packedB in
                 // aᵀ, row-major with even rows (zero padding), as the kernel reads its A.
                 Parallel.forEachRowRange(m, rowCost: k) { columns in
                     lorasb_bf16_transpose_from_f32(a + columns.lowerBound, Int32(k), Int32(columns.count), Int32(lda),
@@ -61,7 +61,7 @@ extension Gemm {
     }
 
     /// The kernel over bf16 operands, columns split in whole 32-column panels, one part per core.
-    private static func bf16Kernel(transposeB: Bool, m: Int, n: Int, k: Int,
+    static func bf16Kernel(transposeB: Bool, m: Int, n: Int, k: Int,
                                    packedA: UnsafeMutablePointer<UInt16>, stride: Int,
                                    b: UnsafePointer<UInt16>, ldb: Int,
                                    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
@@ -79,38 +79,5 @@ extension Gemm {
         if parts == 1 { run(0); return }
         let box = UncheckedBox(run)
         DispatchQueue.concurrentPerform(iterations: parts) { box.value($0) }
-    }
-}
-
-/// The bf16 copy of the activations a product reads, kept between products: a fresh multi-MB
-/// allocation per product would be mapped and zeroed by the kernel every time. A product that
-/// finds it in use (another thread multiplying) takes a buffer of its own.
-final class BF16Scratch: @unchecked Sendable {
-    static let shared = BF16Scratch()
-    /// For products that convert both operands.
-    static let secondOperand = BF16Scratch()
-    private let lock = NSLock()
-    private var buffer = UnsafeMutablePointer<UInt16>.allocate(capacity: 1)
-    private var capacity = 1
-    private var inUse = false
-
-    func withBuffer<R>(count: Int, _ body: (UnsafeMutablePointer<UInt16>) -> R) -> R {
-        lock.lock()
-        if inUse {
-            lock.unlock()
-            let own = UnsafeMutablePointer<UInt16>.allocate(capacity: max(1, count))
-            defer { own.deallocate() }
-            return body(own)
-        }
-        inUse = true
-        if capacity < count {
-            buffer.deallocate()
-            buffer = .allocate(capacity: count)
-            capacity = count
-        }
-        let mine = buffer
-        lock.unlock()
-        defer { lock.lock(); inUse = false; lock.unlock() }
-        return body(mine)
     }
 }

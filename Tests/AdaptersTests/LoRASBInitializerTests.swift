@@ -136,7 +136,7 @@ import Tensor
                                                           effectiveLearningRate: 1e-3)
             return try adapters.entries.map { e in
                 #expect(!e.target.linear.weight.isTrainable && !e.target.linear.weight.isHeldFixed)
-                #expect((e.target.linear.bf16Weight != nil) == (precision == .bf16))
+                #expect(e.target.linear.productPrecision == precision.productPrecision)
                 let xs = try #require(e.adapter as? LoRAXSAdapter)
                 return Gemm.product(xs.b.value, Gemm.product(xs.r.value, xs.a.value)).array
             }

@@ -1,4 +1,5 @@
 import Foundation
+import ModelIO
 import Testing
 @testable import Models
 import NN
@@ -98,7 +99,7 @@ import TestSupport
         }
     }
 
-    /// bf16 copies of the frozen weights: the loss and gradients move by what rounding the
+    /// bf16 products of the frozen weights: the loss and gradients move by what rounding the
     /// weights and activations to 8 significant bits costs, and no more.
     @Test func bf16FrozenWeightsStayCloseToTransformers() throws {
         guard Gemm.bf16Supported else { return }
@@ -107,9 +108,8 @@ import TestSupport
         let labels = (c["labels"] as? [NSNumber] ?? []).map(\.intValue)
         let names = ["layers.29.self_attn.v_proj.weight", "norm.weight"]
         for n in names { try #require(model.parameter(named: "model." + n)).isTrainable = true }
-        let bytes = try model.use(.bf16)
+        try model.use(.bf16)
         defer { _ = try? model.use(.fp32); model.freezeAllParameters() }
-        #expect(bytes > 200_000_000)
         let loss = try model.lossAndGradients(TokenBatch(ids: [ids], labels: [labels]))
         let expected = fixture.number("loss", in: c)
         print("SmolLM2 bf16 loss \(loss) vs Transformers fp32 \(expected)")
@@ -124,8 +124,8 @@ import TestSupport
         }
     }
 
-    /// A weight held fixed while its gradient is summed (the LoRA-SB estimate) keeps its bf16
-    /// copy, and its own gradient is a bf16 product too: close to Transformers' fp32 gradient,
+    /// A weight held fixed while its gradient is summed (the LoRA-SB estimate) stays packed and
+    /// keeps its bf16 products, and its own gradient is a bf16 product too: close to Transformers' fp32 gradient,
     /// with the same sign wherever the gradient is not negligible (LoRA-SB keeps only the sign).
     @Test func bf16GradientOfAWeightHeldFixedStaysCloseToTransformers() throws {
         guard Gemm.bf16Supported else { return }
@@ -149,6 +149,67 @@ import TestSupport
         #expect(err <= 3e-2)
         #expect(err > 1e-5)   // the bf16 products ran (fp32 matches to ~1e-6)
         #expect(significant.count > 1000 && agreeing >= significant.count * 995 / 1000)
+    }
+
+    /// Resident weight bytes: every matrix stays in the GGUF's encoding (Q4_1 blocks, the Q8_0
+    /// embedding shared by the tied head), in fp32 and bf16 runs alike and after a training
+    /// step's products have run; only the 1-D norm weights are fp32.
+    @Test func frozenMatricesStayInTheFilesEncodingInBothPrecisions() throws {
+        // A model of its own: other tests make some of the shared model's weights trainable.
+        let files = try ModelFiles(url: TestPaths.require(TestPaths.smolLM2GGUF))
+        let model = try LlamaModel(files: files)
+        guard case .gguf(let file) = files.storage else { Issue.record("SmolLM2 is a GGUF file"); return }
+        let matrices = file.tensorInfos.filter { $0.shape.count == 2 }
+        let c = fixture.object("loss_case")
+        let ids = (c["ids"] as? [NSNumber] ?? []).map(\.intValue)
+        let labels = (c["labels"] as? [NSNumber] ?? []).map(\.intValue)
+        for precision in ComputePrecision.allCases where precision == .fp32 || Gemm.bf16Supported {
+            try model.use(precision)
+            _ = try model.lossAndGradients(TokenBatch(ids: [ids], labels: [labels]))
+            #expect(model.outputProjection.weight === model.embedding.weight, "the tied head shares the packed embedding")
+            var seen = Set<ObjectIdentifier>()
+            let parameters = model.namedParameters.map(\.parameter).filter { seen.insert(ObjectIdentifier($0)).inserted }
+            let packed = parameters.filter { $0.shape.count == 2 }, vectors = parameters.filter { $0.shape.count == 1 }
+            #expect(packed.count == matrices.count && packed.count + vectors.count == parameters.count)
+            #expect(packed.allSatisfy { $0.packed != nil && $0.dense == nil }, "no matrix has fp32 storage")
+            let packedBytes = packed.reduce(0) { $0 + $1.byteCount }
+            let vectorBytes = vectors.reduce(0) { $0 + $1.byteCount }
+            #expect(packedBytes == matrices.reduce(0) { $0 + $1.byteRange.count })
+            #expect(vectorBytes == 4 * vectors.reduce(0) { $0 + $1.shape[0] })
+            let fp32Bytes = 4 * parameters.reduce(0) { $0 + $1.shape.reduce(1, *) }
+            print("SmolLM2 resident weights (\(precision)): \(packedBytes + vectorBytes) bytes (matrices \(packedBytes) packed, vectors \(vectorBytes)); all fp32 would be \(fp32Bytes)")
+        }
+    }
+
+    /// Gradient checkpointing recomputes each block's forward in backward: the same loss and
+    /// the same gradients, bit for bit, on a right-padded batch (every block, the embedding
+    /// and the final norm train, so every recomputed activation is read).
+    @Test func gradientCheckpointingGivesTheSameGradients() throws {
+        let b = fixture.object("batch")
+        let ids = fixture.matrix("ids", in: b), mask = fixture.matrix("attention_mask", in: b)
+        let batch = try TokenBatch(ids: ids, attentionMask: mask, labels: ids)
+        let model = try LlamaModel(contentsOf: TestPaths.require(TestPaths.smolLM2GGUF))
+        let names = ["model.layers.0.self_attn.q_proj.weight", "model.layers.14.mlp.down_proj.weight",
+                     "model.layers.28.self_attn.k_proj.weight", "model.layers.29.input_layernorm.weight",
+                     "model.norm.weight"]
+        let trained = try names.map { try #require(model.parameter(named: $0)) }
+        for p in trained { p.isTrainable = true }
+        func run() throws -> (Float, [[Float]]) {
+            for p in trained { p.zeroGradient() }
+            let loss = try model.lossAndGradients(batch)
+            return (loss, trained.map { $0.gradient?.array ?? [] })
+        }
+        let (plainLoss, plain) = try run()
+        model.gradientCheckpointing = true
+        let (loss, checkpointed) = try run()
+        #expect(loss == plainLoss)
+        for (n, (a, b)) in zip(names, zip(checkpointed, plain)) {
+            #expect(a == b, "\(n)")
+            #expect(a.contains { $0 != 0 }, "\(n) has a gradient")
+        }
+        // Off again: every block has its own activations once more.
+        model.gradientCheckpointing = false
+        #expect(try run().1 == plain)
     }
 
     @Test func greedyContinuationsMatchTransformersSingleAndBatched() throws {

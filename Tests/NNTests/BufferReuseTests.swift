@@ -32,7 +32,7 @@ final class BufferReuseTests: XCTestCase {
     /// Buffers of one name in a pool share storage (and grow together); other names and other
     /// pools do not.
     func testPoolBuffersShareStorageByName() {
-        let pool = BackwardBufferPool(), other = BackwardBufferPool()
+        let pool = BufferPool(), other = BufferPool()
         var a = pool.buffer("dx"), b = pool.buffer("dx"), c = pool.buffer("dq"), d = other.buffer("dx")
         let ta = a.tensor([4, 8])
         XCTAssertEqual(b.capacity, 32)
@@ -62,7 +62,7 @@ final class BufferReuseTests: XCTestCase {
             return d.array + blocks.flatMap { $0.parameters.flatMap { $0.gradient?.array ?? [] } }
         }
         let separate = gradients()
-        BackwardBufferPool.shareAlternately(blocks) { $0.shareBackwardBuffers($1, as: "mlp") }
+        BufferPool.shareAlternately(blocks) { $0.shareBackwardBuffers($1, as: "mlp") }
         XCTAssertEqual(gradients(), separate)
     }
 }

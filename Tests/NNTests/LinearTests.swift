@@ -66,16 +66,16 @@ final class LinearTests: XCTestCase {
         GradientCheck.assertClose("frozen Linear dx", analytic: dx, tensor: x, loss: loss)
     }
 
-    /// A bf16 copy is used only while it cannot be stale: by a frozen weight, or a trainable one
-    /// held fixed (whose gradient is then a bf16 product as well); a weight an optimizer may
+    /// bf16 products run only while the weight cannot change: a frozen weight, or a trainable
+    /// one held fixed (whose gradient is then a bf16 product as well); a weight an optimizer may
     /// change multiplies in fp32.
-    func testBF16CopyIsUsedOnlyWhileTheWeightCannotChange() throws {
+    func testBF16ProductsRunOnlyWhileTheWeightCannotChange() throws {
         try XCTSkipUnless(Gemm.bf16Supported, "this CPU has no AVX-512 BF16")
         var rng = SeededGenerator(seed: 9)
         let rows = Linear.bf16MinimumRows * 2
         let x = randomTensor([rows, 40], &rng), probe = randomTensor([rows, 24], &rng)
         let layer = Linear(weight: randomTensor([24, 40], &rng))
-        layer.useBF16Weight()
+        layer.productPrecision = .bf16
         let bf16Forward = layer.forward(x).array
         XCTAssertGreaterThan(maxAbsDifference(bf16Forward, naiveLinear(x, layer.weight.value, nil)), 1e-4)
 
@@ -89,7 +89,7 @@ final class LinearTests: XCTestCase {
                                    c: expected.pointer, ldc: 40)
         XCTAssertEqual(layer.weight.gradient?.array, expected.array)
 
-        // Trainable and free to change (an optimizer step): the fp32 weight, never the old copy.
+        // Trainable and free to change (an optimizer step): fp32 products of the current weight.
         layer.weight.isHeldFixed = false
         Elementwise.scale(layer.weight.value, by: 2, into: layer.weight.value)
         XCTAssertLessThan(maxAbsDifference(layer.forward(x).array, naiveLinear(x, layer.weight.value, nil)), 1e-4)

@@ -29,8 +29,8 @@ public final class BertEncoderLayer {
         self.outputNorm = outputNorm
     }
 
-    /// Keeps the block's backward scratch in `pool` (see `BackwardBufferPool`).
-    func shareBackwardBuffers(_ pool: BackwardBufferPool) {
+    /// Keeps the block's backward scratch in `pool` (see `BufferPool`).
+    func shareBackwardBuffers(_ pool: BufferPool) {
         hiddenGradient = pool.buffer("block.dhidden")
         inputGradient = pool.buffer("block.dx")
         attention.shareBackwardBuffers(pool, as: "attention")

@@ -36,7 +36,7 @@ public final class BertModel: AdaptableModel {
         var named: [(String, Parameter)] = []
         let pre = prefix
         func parameter(_ name: String, _ shape: [Int]) throws -> Parameter {
-            let p = Parameter(try weights.load(pre + name, shape: shape))
+            let p = try weights.loadParameter(pre + name, shape: shape)
             named.append((hfPrefix + name, p))
             return p
         }
@@ -72,7 +72,7 @@ public final class BertModel: AdaptableModel {
         }
         layers = blocks
         // Blocks are differentiated one after another: alternate blocks share backward scratch.
-        BackwardBufferPool.shareAlternately(blocks) { $0.shareBackwardBuffers($1) }
+        BufferPool.shareAlternately(blocks) { $0.shareBackwardBuffers($1) }
         pooler = weights.shapeOfTensor(pre + "pooler.dense.weight") != nil
             ? try linear("pooler.dense", d, d) : nil
         namedParameters = named

@@ -33,14 +33,25 @@ public final class LlamaDecoderLayer {
         self.mlp = mlp
     }
 
-    /// Keeps the block's backward scratch in `pool` (see `BackwardBufferPool`).
-    func shareBackwardBuffers(_ pool: BackwardBufferPool) {
+    /// Keeps the block's backward scratch in `pool` (see `BufferPool`).
+    func shareBackwardBuffers(_ pool: BufferPool) {
         middleGradient = pool.buffer("block.dmiddle")
         inputGradient = pool.buffer("block.dx")
         inputNorm.shareBackwardBuffers(pool, as: "input_norm")
         attention.shareBackwardBuffers(pool, as: "attention")
         postAttentionNorm.shareBackwardBuffers(pool, as: "post_attention_norm")
         mlp.shareBackwardBuffers(pool, as: "mlp")
+    }
+
+    /// Keeps the block's internal activations in `pool` (gradient checkpointing, where every
+    /// block shares one pool), or in buffers of its own when `pool` is nil. The block's output
+    /// stays its own: it is the next block's input, which recomputation starts from.
+    func shareForwardBuffers(_ pool: BufferPool?) {
+        middle = pool.buffer("block.middle")
+        inputNorm.shareForwardBuffers(pool, as: "input_norm")
+        attention.shareForwardBuffers(pool, as: "attention")
+        postAttentionNorm.shareForwardBuffers(pool, as: "post_attention_norm")
+        mlp.shareForwardBuffers(pool, as: "mlp")
     }
 
     /// Every parameter of the block.

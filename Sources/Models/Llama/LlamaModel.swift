@@ -19,11 +19,29 @@ public final class LlamaModel: AdaptableModel {
     public let rope: RotaryEmbedding
     public let namedParameters: [(name: String, parameter: Parameter)]
 
+    /// Gradient checkpointing (mlx_lm's `--grad-checkpoint`): forward keeps only each block's
+    /// input (the previous block's output) and backward recomputes a block's forward just before
+    /// differentiating it, so the blocks' internal activations (attention probabilities, MLP
+    /// hidden states, projections) exist for one block at a time instead of for every block.
+    /// One more block forward per block in each backward; gradients are the same.
+    public var gradientCheckpointing = false {
+        didSet {
+            guard gradientCheckpointing != oldValue else { return }
+            let shared = gradientCheckpointing ? BufferPool() : nil
+            for layer in layers { layer.shareForwardBuffers(shared) }
+            blockInputs = []
+        }
+    }
+
     private let crossEntropy = SoftmaxCrossEntropy()
     private var lastBatch: (batch: Int, length: Int)?
+    /// With checkpointing, the input and padding flags of every block in the last training forward.
+    private var blockInputs: [Tensor] = []
+    private var lastMask: [Bool]?
     private var hiddenGradient = ActivationBuffer()
 
-    /// Builds the model from `weights` named per `naming`. GGUF Q/K rows are put back in
+    /// Builds the model from `weights` named per `naming`. Matrices stay in the file's form
+    /// (decoded as products need them) when the source allows; GGUF Q/K rows are presented in
     /// Transformers' order when the file's architecture stores them permuted.
     /// Throws naming any missing or wrongly shaped tensor.
     public init(config: DecoderConfig, weights: WeightSource, naming: DecoderTensorNaming) throws {
@@ -35,11 +53,7 @@ public final class LlamaModel: AdaptableModel {
         var named: [(String, Parameter)] = []
         func parameter(_ name: String, _ hfName: String, _ shape: [Int],
                        ropeHeads: Int? = nil) throws -> Parameter {
-            var t = try weights.load(name, shape: shape)
-            if unpermutes, let heads = ropeHeads {
-                t = try GGUFLlamaLayout.huggingFaceOrder(t, heads: heads, name: "\(weights.sourceName): \(name)")
-            }
-            let p = Parameter(t)
+            let p = try weights.loadParameter(name, shape: shape, ggufLlamaHeads: unpermutes ? ropeHeads : nil)
             named.append((hfName, p))
             return p
         }
@@ -84,7 +98,7 @@ public final class LlamaModel: AdaptableModel {
         }
         layers = blocks
         // Blocks are differentiated one after another: alternate blocks share backward scratch.
-        BackwardBufferPool.shareAlternately(blocks) { $0.shareBackwardBuffers($1) }
+        BufferPool.shareAlternately(blocks) { $0.shareBackwardBuffers($1) }
         finalNorm = RMSNorm(weight: try parameter(naming.finalNorm, hfNames.finalNorm, [d]),
                             epsilon: config.rmsNormEpsilon)
         // GGUF files of tied models simply omit output.weight.
@@ -138,7 +152,10 @@ public final class LlamaModel: AdaptableModel {
         try validate(batch)
         var x = try embedding.forward(batch.ids.map(Int.init), shape: [batch.batchSize, batch.length])
         let mask = batch.paddingFlags
+        lastMask = mask
+        blockInputs = []
         for layer in layers {
+            if gradientCheckpointing { blockInputs.append(x) }
             x = layer.forward(x, attentionMask: mask, positions: nil)
         }
         lastBatch = (batch.batchSize, batch.length)
@@ -211,7 +228,14 @@ public final class LlamaModel: AdaptableModel {
     /// Backward from the gradient of the final norm's output `[batch, length, hidden]`.
     private func backpropagate(normedHiddenGradient: Tensor) {
         var dx = finalNorm.backward(normedHiddenGradient)
-        for layer in layers.reversed() { dx = layer.backward(dx) }
+        for (i, layer) in layers.enumerated().reversed() {
+            // The last block's activations are still in place: nothing ran in the pool since.
+            if gradientCheckpointing && i < layers.count - 1 {
+                precondition(blockInputs.count == layers.count, "LlamaModel.backward after a forward without checkpointing")
+                _ = layer.forward(blockInputs[i], attentionMask: lastMask, positions: nil)
+            }
+            dx = layer.backward(dx)
+        }
         embedding.backward(dx)
     }
 }

@@ -6,4 +6,7 @@ extension ModelFiles: WeightSource {
     public var sourceName: String { url.path }
     public func shapeOfTensor(_ name: String) -> [Int]? { try? descriptor(named: name).shape }
     public func loadTensor(_ name: String) throws -> Tensor { try tensor(named: name) }
+    public func loadPackedMatrix(_ name: String, rowOrder: [Int]?) throws -> PackedMatrix? {
+        try packedMatrix(named: name, rowOrder: rowOrder)
+    }
 }

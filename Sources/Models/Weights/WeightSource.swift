@@ -1,3 +1,5 @@
+import ModelIO
+import NN
 import Tensor
 
 /// Where a model's weights come from: a safetensors checkpoint, a GGUF file, or tensors in
@@ -10,6 +12,13 @@ public protocol WeightSource: AnyObject {
     func shapeOfTensor(_ name: String) -> [Int]?
     /// The tensor converted to fp32.
     func loadTensor(_ name: String) throws -> Tensor
+    /// The 2-D tensor `name` in its stored form, not converted (matrix row `i` is stored row
+    /// `rowOrder[i]` when given), or nil when the source can only hand out fp32 tensors.
+    func loadPackedMatrix(_ name: String, rowOrder: [Int]?) throws -> PackedMatrix?
+}
+
+extension WeightSource {
+    public func loadPackedMatrix(_ name: String, rowOrder: [Int]?) throws -> PackedMatrix? { nil }
 }
 
 /// Tensors held in memory under their names (tests, converted checkpoints).
@@ -36,6 +45,32 @@ extension WeightSource {
     /// Loads `name` after checking it exists with exactly `shape` (a 1-D `[n]` also accepts
     /// GGUF's `[1, n]`-style equivalents of the same element count only when `shape` is 1-D).
     func load(_ name: String, shape: [Int]) throws -> Tensor {
+        try checkShape(name, shape)
+        let t = try loadTensor(name)
+        guard t.count == Tensor.elementCount(shape) else {
+            throw ModelError.wrongShape(name: name, expected: shape, found: t.shape, source: sourceName)
+        }
+        return t.shape == shape ? t : t.reshaped(shape)
+    }
+
+    /// A frozen parameter for `name` of exactly `shape`: a matrix stays in its stored form when
+    /// the source can hand it out so (no fp32 copy), anything else is loaded as fp32.
+    /// `ggufLlamaHeads`: the rows are a GGUF Llama query or key projection over that many heads,
+    /// stored permuted (see `GGUFLlamaLayout`); the parameter presents them in Transformers' order.
+    func loadParameter(_ name: String, shape: [Int], ggufLlamaHeads heads: Int? = nil) throws -> Parameter {
+        try checkShape(name, shape)
+        let label = "\(sourceName): \(name)"
+        if shape.count == 2 {
+            let order = try heads.map { try GGUFLlamaLayout.storedRows(shape[0], heads: $0, name: label) }
+            if let m = try loadPackedMatrix(name, rowOrder: order) { return Parameter(packed: m) }
+        }
+        var t = try load(name, shape: shape)
+        if let h = heads { t = try GGUFLlamaLayout.huggingFaceOrder(t, heads: h, name: label) }
+        return Parameter(t)
+    }
+
+    /// Throws unless `name` exists with `shape`.
+    private func checkShape(_ name: String, _ shape: [Int]) throws {
         guard let found = shapeOfTensor(name) else {
             throw ModelError.missingTensor(name: name, source: sourceName)
         }
@@ -44,11 +79,6 @@ extension WeightSource {
         guard same else {
             throw ModelError.wrongShape(name: name, expected: shape, found: found, source: sourceName)
         }
-        let t = try loadTensor(name)
-        guard t.count == Tensor.elementCount(shape) else {
-            throw ModelError.wrongShape(name: name, expected: shape, found: t.shape, source: sourceName)
-        }
-        return t.shape == shape ? t : t.reshaped(shape)
     }
 
     /// Loads `name` when present (optional biases), checking its shape.

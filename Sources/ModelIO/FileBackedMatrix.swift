@@ -1,0 +1,83 @@
+import Foundation
+import Tensor
+
+/// A weight matrix left in its file, in the file's own encoding (quantised ggml blocks, f16,
+/// bf16 or fp32, in a mapped GGUF or safetensors file), decoded row by row on demand.
+///
+/// A row of a 2-D tensor is a contiguous run of whole blocks, so rows are byte ranges. The
+/// matrix may present its stored rows in another order (`rowOrder`): GGUF Llama files store the
+/// query and key rows permuted (see `GGUFLlamaLayout`), and this keeps them where they are.
+public final class FileBackedMatrix: PackedMatrix, @unchecked Sendable {
+    public let rows: Int
+    public let columns: Int
+    public let type: GGMLType
+    /// The stored row of each row of the matrix, or nil when they are the same.
+    public let rowOrder: [Int]?
+    /// Keeps the mapping (and so `base`) alive.
+    private let file: MappedFile
+    private let base: UnsafeRawPointer
+    private let rowBytes: Int
+
+    /// The `[rows, columns]` tensor of `type` at byte `offset` of `file`.
+    public init(file: MappedFile, offset: Int, rows: Int, columns: Int, type: GGMLType,
+                rowOrder: [Int]? = nil, name: String) throws {
+        guard GGUFDequantizer.supports(type) else {
+            throw ModelIOError(file.url, "tensor \"\(name)\" has type \(type), which cannot be decoded")
+        }
+        guard columns % type.blockSize == 0 else {
+            throw ModelIOError(file.url, "tensor \"\(name)\": rows of \(columns) are not whole \(type) blocks")
+        }
+        let rowBytes = columns / type.blockSize * type.blockBytes
+        guard file.contains(offset: offset, length: rows * rowBytes) else {
+            throw ModelIOError(file.url, "tensor \"\(name)\" lies outside the file")
+        }
+        if let order = rowOrder {
+            precondition(order.count == rows && order.allSatisfy { (0..<rows).contains($0) }, "row order of \(name)")
+        }
+        self.rows = rows
+        self.columns = columns
+        self.type = type
+        self.rowOrder = rowOrder
+        self.file = file
+        self.rowBytes = rowBytes
+        // The bytes of a mapped `Data` stay where they are for as long as it lives, and
+        // `file` keeps it alive and unmodified.
+        base = file.data.withUnsafeBytes { UnsafeRawPointer($0.baseAddress!) } + offset
+    }
+
+    public var byteCount: Int { rows * rowBytes }
+
+    private func storedRow(_ r: Int) -> UnsafeRawPointer { base + (rowOrder?[r] ?? r) * rowBytes }
+
+    public func decodeRows(_ range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        if rowOrder == nil {
+            GGUFDequantizer.dequantizeSerially(storedRow(range.lowerBound), type: type,
+                                               count: range.count * columns, into: out)
+            return
+        }
+        for (i, r) in range.enumerated() {
+            GGUFDequantizer.dequantizeSerially(storedRow(r), type: type, count: columns, into: out + i * columns)
+        }
+    }
+
+    public func decodeRowsBF16(_ range: Range<Int>, into out: UnsafeMutablePointer<UInt16>, stride: Int) {
+        switch type {
+        case .bf16:
+            for (i, r) in range.enumerated() {
+                UnsafeMutableRawPointer(out + i * stride).copyMemory(from: storedRow(r), byteCount: rowBytes)
+            }
+        case .f32:
+            for (i, r) in range.enumerated() {
+                BF16Rounding.round(storedRow(r).assumingMemoryBound(to: Float.self), into: out + i * stride, count: columns)
+            }
+        default:
+            decodeRowsBF16ThroughFloat(range, into: out, stride: stride)
+        }
+    }
+
+    /// fp32 rows in file order, 4-byte aligned: products read the mapping directly.
+    public var floatRows: UnsafePointer<Float>? {
+        type == .f32 && rowOrder == nil && Int(bitPattern: base) % 4 == 0
+            ? base.assumingMemoryBound(to: Float.self) : nil
+    }
+}
