@@ -14,6 +14,10 @@ public enum TestPaths {
         modelCache.appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf")
     }
     public static var miniLM: URL { modelCache.appendingPathComponent("all-MiniLM-L6-v2") }
+    /// Qwen2.5-Coder-Instruct as Q4_K_M GGUF, `size` "0.5B" or "1.5B" (`scripts/fetch-qwen.sh`).
+    public static func qwenCoderGGUF(_ size: String) -> URL {
+        modelCache.appendingPathComponent("Qwen2.5-Coder-\(size)-Instruct-Q4_K_M.gguf")
+    }
 
     /// The repository root (the folder holding Package.swift).
     public static var repoRoot: URL {
