@@ -4,12 +4,6 @@ extension GGUFDequantizer {
     /// `raw` points at whole blocks: `count` must be a multiple of the type's block size.
     static func dequantizeSerially(_ raw: UnsafeRawPointer, type: GGMLType, count: Int,
                                    into out: UnsafeMutablePointer<Float>) {
-        if type == .f32 {
-            UnsafeMutableRawPointer(out).copyMemory(from: raw, byteCount: count * 4)
-            return
-        }
-        for b in 0 ..< count / type.blockSize {
-            decodeBlock(raw + b * type.blockBytes, type: type, into: out + b * type.blockSize)
-        }
+        format(type).decodeBlocks(raw, count: count / type.blockSize, into: out)
     }
 }

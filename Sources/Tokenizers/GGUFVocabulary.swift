@@ -46,6 +46,13 @@ public struct GGUFVocabulary: Sendable {
             return nil
         }
     }
+
+    /// The normalizer of the model's own `tokenizer.json`, which a GGUF file does not record:
+    /// Qwen2's normalizes to NFC (so `e` + U+0301 encodes as `é`). Transformers' GGUF converter
+    /// and llama.cpp leave it out; we follow the tokenizer the model was trained with.
+    public static func normalizer(named name: String?) -> Normalizer? {
+        name == "qwen2" ? .unicode(.nfc) : nil
+    }
 }
 
 extension Tokenizer {
@@ -82,7 +89,7 @@ extension Tokenizer {
                                  pair: [.special(ids: [bos], typeId: 0), .sequence(index: 0, typeId: 0),
                                         .special(ids: [bos], typeId: 1), .sequence(index: 1, typeId: 1)])
         }
-        return Tokenizer(model: .bpe(bpe), normalizer: nil, preTokenizer: pre, postProcessor: post,
+        return Tokenizer(model: .bpe(bpe), normalizer: GGUFVocabulary.normalizer(named: v.pre), preTokenizer: pre, postProcessor: post,
                          decoder: .byteLevel, addedTokens: added, bosTokenId: v.bosTokenId,
                          eosTokenId: v.eosTokenId, padTokenId: v.paddingTokenId, chatTemplate: v.chatTemplate)
     }

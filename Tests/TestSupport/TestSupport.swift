@@ -14,13 +14,13 @@ public enum TestPaths {
         modelCache.appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf")
     }
     public static var miniLM: URL { modelCache.appendingPathComponent("all-MiniLM-L6-v2") }
-    /// Qwen2.5-Coder Q4_K_M files (`scripts/fetch-qwen.sh`); tests skip when they are absent.
-    public static var qwen05BGGUF: URL {
-        modelCache.appendingPathComponent("Qwen2.5-Coder-0.5B-Instruct-Q4_K_M.gguf")
+    /// Qwen2.5-Coder-Instruct as Q4_K_M GGUF, `size` "0.5B" or "1.5B" (`scripts/fetch-qwen.sh`);
+    /// the tests that need them skip when they are absent.
+    public static func qwenCoderGGUF(_ size: String) -> URL {
+        modelCache.appendingPathComponent("Qwen2.5-Coder-\(size)-Instruct-Q4_K_M.gguf")
     }
-    public static var qwen15BGGUF: URL {
-        modelCache.appendingPathComponent("Qwen2.5-Coder-1.5B-Instruct-Q4_K_M.gguf")
-    }
+    public static var qwen05BGGUF: URL { qwenCoderGGUF("0.5B") }
+    public static var qwen15BGGUF: URL { qwenCoderGGUF("1.5B") }
 
     /// The repository root (the folder holding Package.swift).
     public static var repoRoot: URL {

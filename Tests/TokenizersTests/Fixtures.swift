@@ -23,13 +23,17 @@ enum TokenizerFixtures {
 
     /// Every question and answer of GSM8K test, in file order (question, answer, question, …).
     static func gsm8kTest() throws -> [String] {
-        let url = try TestPaths.require(TestPaths.sharedData.appendingPathComponent("gsm8k/test.jsonl"))
-        let text = try String(contentsOf: url, encoding: .utf8)
+        try jsonlFields(TestPaths.sharedData.appendingPathComponent("gsm8k/test.jsonl"), "question", "answer")
+    }
+
+    /// The string fields `a` and `b` of every line of a JSONL file, interleaved.
+    private static func jsonlFields(_ file: URL, _ a: String, _ b: String) throws -> [String] {
+        let text = try String(contentsOf: TestPaths.require(file), encoding: .utf8)
         var out: [String] = []
         for line in text.split(separator: "\n") where !line.isEmpty {
             let row = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            out.append(try XCTUnwrap(row["question"] as? String))
-            out.append(try XCTUnwrap(row["answer"] as? String))
+            out.append(try XCTUnwrap(row[a] as? String, "\(file.lastPathComponent): no \(a)"))
+            out.append(try XCTUnwrap(row[b] as? String, "\(file.lastPathComponent): no \(b)"))
         }
         return out
     }
@@ -48,6 +52,21 @@ enum TokenizerFixtures {
     /// SmolLM2-135M-Instruct's tokenizer, read from the real GGUF file.
     static func smolLM2() throws -> Tokenizer {
         try Tokenizer.load(model: TestPaths.require(TestPaths.smolLM2GGUF))
+    }
+
+    /// Qwen2.5-Coder-Instruct's tokenizer from its GGUF file; the test is skipped when the file
+    /// was not downloaded (it is optional: `scripts/install.sh --qwen`).
+    static func qwen(_ size: String) throws -> Tokenizer {
+        let url = TestPaths.qwenCoderGGUF(size)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw XCTSkip("\(url.path) is absent: scripts/fetch-qwen.sh downloads it")
+        }
+        return try Tokenizer.load(model: url)
+    }
+
+    /// The problems and solutions of MATH500, in file order (problem, solution, problem, …).
+    static func math500() throws -> [String] {
+        try jsonlFields(TestPaths.sharedData.appendingPathComponent("math/math500_test.jsonl"), "question", "answer")
     }
 
     static func miniLM() throws -> Tokenizer {

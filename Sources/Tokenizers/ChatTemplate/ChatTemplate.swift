@@ -2,7 +2,19 @@
 public struct ChatMessage: Sendable, Equatable {
     public var role: String
     public var content: String
-    public init(role: String, content: String) { self.role = role; self.content = content }
+    /// The functions an assistant turn calls (`tool_calls`); a template sees the field only when
+    /// there are some, as in a Transformers message that has none.
+    public var toolCalls: [ChatToolCall]
+
+    public init(role: String, content: String, toolCalls: [ChatToolCall] = []) {
+        self.role = role; self.content = content; self.toolCalls = toolCalls
+    }
+
+    var jinja: JinjaValue {
+        var fields: [(String, JinjaValue)] = [("role", .string(role)), ("content", .string(content))]
+        if !toolCalls.isEmpty { fields.append(("tool_calls", .array(toolCalls.map(\.jinja)))) }
+        return .object(JinjaObject(fields))
+    }
 }
 
 /// A chat template: the Jinja program a model ships to turn a conversation into its prompt
@@ -40,11 +52,15 @@ public struct ChatTemplate: @unchecked Sendable {
         return try ChatTemplate(source: source)
     }
 
-    /// Renders a conversation. `addGenerationPrompt` appends the opening of the assistant's turn.
-    public func render(messages: [ChatMessage], addGenerationPrompt: Bool, bosToken: String? = nil,
-                       eosToken: String? = nil) throws -> String {
+    /// Renders a conversation. `addGenerationPrompt` appends the opening of the assistant's turn;
+    /// `tools` are the function schemas offered to the model (Transformers' `tools=`). As in
+    /// Transformers, `tools` and `documents` are always defined, `none` when not given.
+    public func render(messages: [ChatMessage], tools: [ChatValue]? = nil, addGenerationPrompt: Bool,
+                       bosToken: String? = nil, eosToken: String? = nil) throws -> String {
         var context: [String: JinjaValue] = [
-            "messages": .array(messages.map { .object(JinjaObject([("role", .string($0.role)), ("content", .string($0.content))])) }),
+            "messages": .array(messages.map(\.jinja)),
+            "tools": tools.map { .array($0.map(\.jinja)) } ?? .none,
+            "documents": .none,
             "add_generation_prompt": .bool(addGenerationPrompt),
         ]
         if let bosToken { context["bos_token"] = .string(bosToken) }
@@ -62,10 +78,10 @@ extension Tokenizer {
     }
 
     /// The prompt text of a conversation, as Transformers' `apply_chat_template(tokenize=False)`.
-    public func applyChatTemplate(_ messages: [ChatMessage], addGenerationPrompt: Bool,
+    public func applyChatTemplate(_ messages: [ChatMessage], tools: [ChatValue]? = nil, addGenerationPrompt: Bool,
                                   override: String? = nil) throws -> String {
         try chatTemplate(override: override).render(
-            messages: messages, addGenerationPrompt: addGenerationPrompt,
+            messages: messages, tools: tools, addGenerationPrompt: addGenerationPrompt,
             bosToken: bosTokenId.flatMap(token(for:)), eosToken: eosTokenId.flatMap(token(for:)))
     }
 }
