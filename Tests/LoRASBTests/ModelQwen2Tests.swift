@@ -38,24 +38,6 @@ struct Qwen2Parity {
         return worst
     }
 
-    func paddedBatchDifference() throws -> Float {
-        let b = fixture.object("batch")
-        let ids = fixture.matrix("ids", in: b), mask = fixture.matrix("attention_mask", in: b)
-        let subset = try fixture.tensor("vocab_subset").array.map { Int($0) }
-        let logits = try model.logits(TokenBatch(ids: ids, attentionMask: mask)).array
-        let reference = try fixture.tensor("batch.subset_logits").array
-        let v = model.config.vocabSize, t = ids[0].count, s = subset.count
-        var worst: Float = 0
-        for r in 0..<ids.count {
-            for p in 0..<t where mask[r][p] != 0 {
-                let row = r * t + p
-                worst = max(worst, maxAbsDifference(subset.map { logits[row * v + $0] },
-                                                    Array(reference[row * s..<(row + 1) * s])))
-            }
-        }
-        return worst
-    }
-
     /// Transformers generated 16 tokens per prompt without stopping at EOS. `singles` prompts
     /// run alone (the rest of the time goes to the batch of all prompts, left-padded).
     func checkGreedyContinuations(singles: Int, batched: Bool) throws {
@@ -92,7 +74,7 @@ struct ModelQwen2Tests {
     }
 
     @Test func rightPaddedBatchMatchesTransformers() throws {
-        let worst = try parity.paddedBatchDifference()
+        let worst = try paddedBatchSubsetLogitsDifference(parity.model, parity.fixture)
         print("Qwen2.5-Coder-0.5B padded batch logits: max abs difference \(worst)")
         #expect(worst <= 1e-3)
     }
@@ -139,4 +121,24 @@ struct ModelQwen2Large {
         #expect(worst <= 1e-3)
         try parity.checkGreedyContinuations(singles: 1, batched: true)
     }
+}
+
+/// Largest |Δ| between our logits on the fixture's right-padded `batch` and Transformers'
+/// (`batch.subset_logits`: the vocabulary subset at every real token).
+func paddedBatchSubsetLogitsDifference(_ model: LlamaModel, _ fixture: ModelFixture) throws -> Float {
+    let b = fixture.object("batch")
+    let ids = fixture.matrix("ids", in: b), mask = fixture.matrix("attention_mask", in: b)
+    let subset = try fixture.tensor("vocab_subset").array.map { Int($0) }
+    let logits = try model.logits(TokenBatch(ids: ids, attentionMask: mask)).array
+    let reference = try fixture.tensor("batch.subset_logits").array
+    let v = model.config.vocabSize, t = ids[0].count, s = subset.count
+    var worst: Float = 0
+    for r in 0..<ids.count {
+        for p in 0..<t where mask[r][p] != 0 {
+            let row = r * t + p
+            worst = max(worst, maxAbsDifference(subset.map { logits[row * v + $0] },
+                                                Array(reference[row * s..<(row + 1) * s])))
+        }
+    }
+    return worst
 }

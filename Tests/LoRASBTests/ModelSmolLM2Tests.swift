@@ -33,20 +33,7 @@ import TestSupport
     }
 
     @Test func rightPaddedBatchMatchesTransformers() throws {
-        let b = fixture.object("batch")
-        let ids = fixture.matrix("ids", in: b), mask = fixture.matrix("attention_mask", in: b)
-        let subset = try fixture.tensor("vocab_subset").array.map { Int($0) }
-        let logits = try model.logits(TokenBatch(ids: ids, attentionMask: mask)).array
-        let reference = try fixture.tensor("batch.subset_logits").array
-        let v = model.config.vocabSize, t = ids[0].count, s = subset.count
-        var worst: Float = 0
-        for r in 0..<ids.count {
-            for p in 0..<t where mask[r][p] != 0 {
-                let row = (r * t + p)
-                let ours = subset.map { logits[row * v + $0] }
-                worst = max(worst, maxAbsDifference(ours, Array(reference[row * s..<(row + 1) * s])))
-            }
-        }
+        let worst = try paddedBatchSubsetLogitsDifference(model, fixture)
         print("SmolLM2 padded batch logits: max abs difference \(worst)")
         #expect(worst <= 1e-3)
     }
