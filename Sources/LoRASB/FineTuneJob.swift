@@ -6,7 +6,7 @@ import Tokenizers
 import Training
 
 /// Everything a fine-tuning run is told.
-public struct FineTuneRequest: Sendable {
+public struct FineTuneRequest: Sendable, Equatable {
     public var model: URL
     public var data: DataOptions
     public var adapter: AdapterSettings

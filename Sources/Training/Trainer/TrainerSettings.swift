@@ -1,5 +1,6 @@
 /// How a training run proceeds (the optimisation settings; the adapter's own settings are
-/// `AdapterSettings`). Defaults follow the LoRA-SB authors' runs where they apply.
+/// `AdapterSettings`). Defaults follow the LoRA-SB authors' runs where they apply; these are
+/// the only defaults: `lorasb train` and its `--config` start from them.
 public struct TrainerSettings: Codable, Sendable, Equatable {
     /// Optimizer steps in the run.
     public var iterations: Int
@@ -26,7 +27,7 @@ public struct TrainerSettings: Codable, Sendable, Equatable {
     public var stepsPerReport: Int
 
     public init(iterations: Int = 100, batchSize: Int = 4, gradientAccumulation: Int = 1,
-                learningRate: Double = 1e-4, warmupRatio: Double = 0.02,
+                learningRate: Double = 5e-4, warmupRatio: Double = 0.02,
                 decay: LearningRateSchedule.Decay = .cosine, weightDecay: Double = 0,
                 maxGradNorm: Double = 1, seed: UInt64 = 0, stepsPerEval: Int = 50,
                 validationBatches: Int = 25, saveEvery: Int = 100, stepsPerReport: Int = 1) {

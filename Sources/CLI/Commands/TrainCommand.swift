@@ -5,34 +5,42 @@ import LoRASB
 struct TrainCommand: Command {
     static let name = "train"
     static let summary = "fine-tune a model on your data with LoRA-SB (default), LoRA-XS, LoRA or full fine-tuning"
+    /// The library's defaults: help texts quote them and every unset flag keeps them.
+    static let trainer = TrainerSettings()
+    static let adapter = AdapterSettings(targets: [])
+    static let request = FineTuneRequest(model: URL(fileURLWithPath: ""), data: DataOptions(path: URL(fileURLWithPath: "")),
+                                         adapter: adapter, trainer: trainer, output: defaultOutput)
+    /// The output folder when `--adapter-path` is not given (the library always names one).
+    static let defaultOutput = URL(fileURLWithPath: "adapters")
+
     static let flags: [Arguments.Flag] = [
         .init("model", help: "model folder (config.json + safetensors + tokenizer.json) or .gguf file"),
         .init("data", help: "JSONL/TSV file, or a folder with train/valid(dev)/test files; a GLUE task folder"),
-        .init("adapter-path", help: "output folder: adapter, metrics.jsonl, checkpoints (default: adapters)"),
-        .init("method", help: "lora-sb (default), lora-xs, lora or full"),
-        .init("rank", help: "adapter rank r (default 32)"),
+        .init("adapter-path", help: "output folder: adapter, metrics.jsonl, checkpoints (default: \(defaultOutput.lastPathComponent))"),
+        .init("method", help: "\(AdapterMethod.allCases.map(\.rawValue).joined(separator: ", ")) (default \(adapter.method.rawValue))"),
+        .init("rank", help: "adapter rank r (default \(adapter.rank))"),
         .init("alpha", help: "LoRA scale numerator (default r; LoRA-SB and LoRA-XS use r)"),
-        .init("targets", help: "comma-separated layers: q,k,v,o,gate,up,down (decoders, default all) or query,key,value,attn_out,ffn_in,ffn_out (encoders, default query,value,attn_out,ffn_out)"),
-        .init("iters", help: "optimizer steps (default 100)"),
+        .init("targets", help: "comma-separated layers: \(LoadedModel.defaultTargets(for: .llama).joined(separator: ",")) (decoders, default all) or query,key,value,attn_out,ffn_in,ffn_out (encoders, default \(LoadedModel.defaultTargets(for: .bert).joined(separator: ",")))"),
+        .init("iters", help: "optimizer steps (default \(trainer.iterations))"),
         .init("epochs", help: "train for this many passes over the data instead of --iters"),
-        .init("batch-size", help: "examples per batch (default 4)"),
-        .init("grad-accum", aliases: ["gradient-accumulation-steps"], help: "batches per optimizer step (default 1)"),
-        .init("learning-rate", aliases: ["lr"], help: "peak learning rate (default 5e-4)"),
-        .init("warmup-ratio", help: "fraction of steps warming up (default 0.02)"),
-        .init("lr-schedule", help: "cosine (default), linear or constant decay after warm-up"),
-        .init("weight-decay", help: "AdamW weight decay (default 0)"),
-        .init("max-grad-norm", help: "clip gradients to this global norm; 0 = off (default 1)"),
-        .init("seed", help: "seed for data order and initialisation (default 0)"),
-        .init("max-seq-len", help: "truncate examples to this many tokens (default 512)"),
-        .init("steps-per-eval", help: "validation loss every N steps; 0 = only at the end (default 50)"),
-        .init("val-batches", help: "validation batches per evaluation; 0 = all (default 25)"),
-        .init("save-every", help: "checkpoint every N steps; 0 = only at the end (default 100)"),
-        .init("steps-per-report", help: "progress line and log record every N steps (default 1)"),
+        .init("batch-size", help: "examples per batch (default \(trainer.batchSize))"),
+        .init("grad-accum", aliases: ["gradient-accumulation-steps"], help: "batches per optimizer step (default \(trainer.gradientAccumulation))"),
+        .init("learning-rate", aliases: ["lr"], help: "peak learning rate (default \(trainer.learningRate))"),
+        .init("warmup-ratio", help: "fraction of steps warming up (default \(trainer.warmupRatio))"),
+        .init("lr-schedule", help: "\(LearningRateSchedule.Decay.allCases.map(\.rawValue).joined(separator: ", ")) decay after warm-up (default \(trainer.decay.rawValue))"),
+        .init("weight-decay", help: "AdamW weight decay (default \(trainer.weightDecay))"),
+        .init("max-grad-norm", help: "clip gradients to this global norm; 0 = off (default \(trainer.maxGradNorm))"),
+        .init("seed", help: "seed for data order and initialisation (default \(adapter.seed))"),
+        .init("max-seq-len", help: "truncate examples to this many tokens (default \(request.maxSequenceLength))"),
+        .init("steps-per-eval", help: "validation loss every N steps; 0 = only at the end (default \(trainer.stepsPerEval))"),
+        .init("val-batches", help: "validation batches per evaluation; 0 = all (default \(trainer.validationBatches))"),
+        .init("save-every", help: "checkpoint every N steps; 0 = only at the end (default \(trainer.saveEvery))"),
+        .init("steps-per-report", help: "progress line and log record every N steps (default \(trainer.stepsPerReport))"),
         .init("resume", aliases: ["resume-adapter-file"], help: "continue a run from its folder or a checkpoint folder"),
-        .init("init-samples", help: "LoRA-SB: training samples for the gradient estimate (default 50)"),
-        .init("init-gradient", help: "LoRA-SB: sign (default, the paper's Adam step) or raw gradient"),
-        .init("init-lr", help: "LoRA-SB: η_eff from the paper's formula (default), 'authors' (their code's step count), or a number (η_eff itself)"),
-        .init("svd-iterations", help: "LoRA-SB: power iterations of the randomized SVD (default 10)"),
+        .init("init-samples", help: "LoRA-SB: training samples for the gradient estimate (default \(adapter.initSamples))"),
+        .init("init-gradient", help: "LoRA-SB: sign (the paper's Adam step) or raw gradient (default \(adapter.initGradient.rawValue))"),
+        .init("init-lr", help: "LoRA-SB: η_eff from the paper's formula, 'authors' (their code's step count), or a number (η_eff itself) (default \(request.initLearningRate))"),
+        .init("svd-iterations", help: "LoRA-SB: power iterations of the randomized SVD (default \(adapter.svdIterations))"),
         .init("train-examples", help: "use only the first N training examples"),
         .init("val-examples", help: "use only the first N validation examples"),
         .init("chat-template", help: "chatml, llama3 or none instead of the model's own template"),
@@ -64,63 +72,70 @@ struct TrainCommand: Command {
         if case .interrupted = result.outcome { exit(130) }
     }
 
+    /// The request the flags describe: the library's defaults, with what the flags set.
     static func makeRequest(_ args: Arguments) throws -> FineTuneRequest {
         let modelURL = URL(fileURLWithPath: try args.required("model"))
         var data = try DataFlags.options(args)
         data.maxTrainExamples = try positive(args, "train-examples")
         data.maxValidationExamples = try args.int("val-examples")
 
-        let method = try AdapterMethod(parsing: args.string("method") ?? "lora-sb")
-        let rank = try positive(args, "rank") ?? 32
-        let targets = args.string("targets").map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         let family = try ModelFiles(url: modelURL).config.family
-        let defaultTargets = LoadedModel.defaultTargets(for: family)
-        var adapter = AdapterSettings(method: method, rank: rank, alpha: try args.double("alpha"),
-                                      targets: targets ?? defaultTargets,
-                                      seed: UInt64(try nonNegative(args, "seed") ?? 0))
-        adapter.initSamples = try positive(args, "init-samples") ?? 50
-        adapter.svdIterations = try nonNegative(args, "svd-iterations") ?? 10
+        var adapter = Self.adapter
+        adapter.targets = LoadedModel.defaultTargets(for: family)
+        if let name = args.string("method") { adapter.method = try AdapterMethod(parsing: name) }
+        try args.override(&adapter.rank, "rank", atLeast: 1)
+        adapter.alpha = try args.double("alpha") ?? Double(adapter.rank)
+        if let t = args.string("targets") {
+            adapter.targets = t.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        }
+        try args.override(&adapter.seed, "seed")
+        try args.override(&adapter.initSamples, "init-samples", atLeast: 1)
+        try args.override(&adapter.svdIterations, "svd-iterations", atLeast: 0)
         if let g = args.string("init-gradient") {
             guard let mode = AdapterSettings.InitGradient(rawValue: g) else { throw CLIError("--init-gradient must be sign or raw") }
             adapter.initGradient = mode
         }
-        var trainer = TrainerSettings()
-        trainer.iterations = try positive(args, "iters") ?? 100
-        trainer.batchSize = try positive(args, "batch-size") ?? 4
-        trainer.gradientAccumulation = try positive(args, "grad-accum") ?? 1
-        trainer.learningRate = try args.double("learning-rate") ?? 5e-4
-        trainer.warmupRatio = try args.double("warmup-ratio") ?? 0.02
+
+        var trainer = Self.trainer
+        try args.override(&trainer.iterations, "iters", atLeast: 1)
+        try args.override(&trainer.batchSize, "batch-size", atLeast: 1)
+        try args.override(&trainer.gradientAccumulation, "grad-accum", atLeast: 1)
+        try args.override(&trainer.learningRate, "learning-rate")
+        try args.override(&trainer.warmupRatio, "warmup-ratio")
         if let s = args.string("lr-schedule") {
             guard let decay = LearningRateSchedule.Decay(rawValue: s) else {
                 throw CLIError("--lr-schedule must be one of \(LearningRateSchedule.Decay.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             trainer.decay = decay
         }
-        trainer.weightDecay = try args.double("weight-decay") ?? 0
-        trainer.maxGradNorm = try args.double("max-grad-norm") ?? 1
-        trainer.seed = adapter.seed
-        trainer.stepsPerEval = try nonNegative(args, "steps-per-eval") ?? 50
-        trainer.validationBatches = try nonNegative(args, "val-batches") ?? 25
-        trainer.saveEvery = try nonNegative(args, "save-every") ?? 100
-        trainer.stepsPerReport = try positive(args, "steps-per-report") ?? 1
-        let epochs = try args.double("epochs")
-        if let epochs, epochs <= 0 { throw CLIError("--epochs must be positive") }
-        var initLR = FineTuneRequest.InitLearningRate.formula
+        try args.override(&trainer.weightDecay, "weight-decay")
+        try args.override(&trainer.maxGradNorm, "max-grad-norm")
+        trainer.seed = adapter.seed   // one seed for data order and initialisation
+        try args.override(&trainer.stepsPerEval, "steps-per-eval", atLeast: 0)
+        try args.override(&trainer.validationBatches, "val-batches", atLeast: 0)
+        try args.override(&trainer.saveEvery, "save-every", atLeast: 0)
+        try args.override(&trainer.stepsPerReport, "steps-per-report", atLeast: 1)
+
+        var request = Self.request
+        request.model = modelURL
+        request.data = data
+        request.adapter = adapter
+        request.trainer = trainer
+        request.epochs = try args.double("epochs")
+        if let epochs = request.epochs, epochs <= 0 { throw CLIError("--epochs must be positive") }
+        try args.override(&request.maxSequenceLength, "max-seq-len", atLeast: 1)
+        if let path = args.string("adapter-path") { request.output = URL(fileURLWithPath: path) }
+        request.resume = args.string("resume").map { URL(fileURLWithPath: $0) }
+        request.chatTemplate = args.string("chat-template")
         if let mode = args.string("init-lr") {
             guard let m = FineTuneRequest.InitLearningRate(argument: mode) else {
                 throw CLIError("--init-lr must be formula, authors or a positive number, got '\(mode)'")
             }
-            initLR = m
+            request.initLearningRate = m
         }
-        var recorded: [String: String] = [:]
-        for f in flags where f.takesValue { if let v = args.string(f.name) { recorded[f.name] = v } }
-        var request = FineTuneRequest(model: modelURL, data: data, adapter: adapter, trainer: trainer, epochs: epochs,
-                                      maxSequenceLength: try positive(args, "max-seq-len") ?? 512,
-                                      output: URL(fileURLWithPath: args.string("adapter-path") ?? "adapters"),
-                                      resume: args.string("resume").map { URL(fileURLWithPath: $0) },
-                                      chatTemplate: args.string("chat-template"), initLearningRate: initLR,
-                                      evaluateBase: !args.has("no-base-eval"), commandLine: recorded)
+        if args.has("no-base-eval") { request.evaluateBase = false }
         request.precision = try PrecisionFlag.value(args)
+        for f in flags where f.takesValue { if let v = args.string(f.name) { request.commandLine[f.name] = v } }
         return request
     }
 
