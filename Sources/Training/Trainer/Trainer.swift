@@ -99,6 +99,7 @@ public final class Trainer {
             }
             let micro = Float(settings.gradientAccumulation)
             if micro > 1 { for p in parameters { Elementwise.scale(p.gradient, by: 1 / micro, into: p.gradient) } }
+            adapters.adjustGradients()
             let gradients = parameters.map(\.gradient)
             let norm = settings.maxGradNorm > 0
                 ? GradientClipping.clip(gradients, maxNorm: settings.maxGradNorm)
