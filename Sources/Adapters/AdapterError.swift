@@ -3,21 +3,14 @@ import Foundation
 /// Errors from attaching, initialising, saving, loading and exporting adapters.
 public enum AdapterError: Error, CustomStringConvertible, Equatable {
     case invalidSetting(String)
-    /// A setting of `AdapterSettings` (named as the library spells it) is out of range.
-    case invalidValue(setting: String, problem: String)
     case noTargets(requested: [String], available: [String])
     case initialisation(String)
     case file(path: String, problem: String)
     case mismatch(path: String, problem: String)
 
-    static func setting(_ name: String, _ problem: String) -> AdapterError {
-        .invalidValue(setting: name, problem: problem)
-    }
-
     public var description: String {
         switch self {
         case .invalidSetting(let s): return s
-        case .invalidValue(let setting, let problem): return "\(setting) \(problem)"
         case .noTargets(let requested, let available):
             return "no layer matches the targets \(requested.joined(separator: ",")); this model offers: \(available.joined(separator: ","))"
         case .initialisation(let s): return "initialisation failed: \(s)"

@@ -52,12 +52,12 @@ public struct AdapterSettings: Codable, Sendable, Equatable {
     public var scale: Float { Float(alpha / Double(rank)) }
 
     public func validate() throws {
-        guard rank >= 1 else { throw AdapterError.setting("rank", "must be at least 1, got \(rank)") }
-        guard alpha > 0, alpha.isFinite else { throw AdapterError.setting("alpha", "must be positive, got \(alpha)") }
-        guard initSamples >= 1 else { throw AdapterError.setting("initSamples", "must be at least 1, got \(initSamples)") }
-        guard svdIterations >= 0 else { throw AdapterError.setting("svdIterations", "must not be negative, got \(svdIterations)") }
+        guard rank >= 1 else { throw SettingError("rank", "must be at least 1, got \(rank)") }
+        guard alpha > 0, alpha.isFinite else { throw SettingError("alpha", "must be positive, got \(alpha)") }
+        guard initSamples >= 1 else { throw SettingError("initSamples", "must be at least 1, got \(initSamples)") }
+        guard svdIterations >= 0 else { throw SettingError("svdIterations", "must not be negative, got \(svdIterations)") }
         if method.isLowRank && targets.isEmpty {
-            throw AdapterError.setting("targets", "names no layer")
+            throw SettingError("targets", "names no layer")
         }
     }
 

@@ -83,7 +83,7 @@ public final class FineTuneJob {
         try r.trainer.validate()
         try r.adapter.validate()
         guard r.maxSequenceLength >= 2 else {
-            throw TrainingStopped(description: "--max-seq-len must be at least 2")
+            throw SettingError("maxSequenceLength", "must be at least 2, got \(r.maxSequenceLength)")
         }
         try TrainingCheckpoint.createFolder(r.output)
 

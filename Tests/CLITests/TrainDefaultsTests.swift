@@ -41,3 +41,31 @@ import TestSupport
         #expect(help.contains("adapter rank r (default \(AdapterSettings(targets: []).rank))"))
     }
 }
+
+/// Library errors name settings; the command line shows its flags.
+@Suite struct SettingFlagsTests {
+    @Test func settingErrorsAreShownUnderTheirFlags() {
+        #expect(SettingFlags.message(SettingError("batchSize", "must be at least 1")) == "--batch-size: must be at least 1")
+        #expect(SettingFlags.message(SettingError("learningRate", "x")).hasPrefix("--learning-rate"))
+        let stopped = TrainingStopped(description: "stopped", settings: ["learningRate", "maxGradNorm"])
+        #expect(SettingFlags.message(stopped) == "stopped (--learning-rate, --max-grad-norm)")
+    }
+
+    @Test func everyValidatedTrainerSettingHasAFlag() throws {
+        var trainer = TrainerSettings()
+        trainer.batchSize = 0
+        do { try trainer.validate(); Issue.record("batch size 0 was accepted") } catch let e as SettingError {
+            #expect(SettingFlags.flag(e.setting) == "--batch-size")
+        }
+        let adapter = AdapterSettings(rank: 0, targets: ["q"])
+        do { try adapter.validate(); Issue.record("rank 0 was accepted") } catch let e as SettingError {
+            #expect(SettingFlags.flag(e.setting) == "--rank")
+        }
+    }
+
+    @Test func initOrderFlagSetsTheSetting() throws {
+        let model = TrainDefaultsTests.model.path
+        let args = try Arguments(["--model", model, "--data", "/data/gsm8k", "--init-order", "file"], flags: TrainCommand.flags)
+        #expect(try TrainCommand.makeRequest(args).adapter.initOrder == .file)
+    }
+}

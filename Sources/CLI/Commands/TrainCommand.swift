@@ -40,6 +40,7 @@ struct TrainCommand: Command {
         .init("init-samples", help: "LoRA-SB: training samples for the gradient estimate (default \(adapter.initSamples))"),
         .init("init-gradient", help: "LoRA-SB: sign (the paper's Adam step) or raw gradient (default \(adapter.initGradient.rawValue))"),
         .init("init-lr", help: "LoRA-SB: η_eff from the paper's formula, 'authors' (their code's step count), or a number (η_eff itself) (default \(request.initLearningRate))"),
+        .init("init-order", help: "LoRA-SB: which samples estimate the gradient: \(AdapterSettings.InitOrder.allCases.map(\.rawValue).joined(separator: " or ")) (the first N in file order) (default \(adapter.initOrder.rawValue))"),
         .init("svd-iterations", help: "LoRA-SB: power iterations of the randomized SVD (default \(adapter.svdIterations))"),
         .init("train-examples", help: "use only the first N training examples"),
         .init("val-examples", help: "use only the first N validation examples"),
@@ -94,6 +95,11 @@ struct TrainCommand: Command {
         if let g = args.string("init-gradient") {
             guard let mode = AdapterSettings.InitGradient(rawValue: g) else { throw CLIError("--init-gradient must be sign or raw") }
             adapter.initGradient = mode
+        }
+
+        if let o = args.string("init-order") {
+            guard let order = AdapterSettings.InitOrder(rawValue: o) else { throw CLIError("--init-order must be shuffled or file") }
+            adapter.initOrder = order
         }
 
         var trainer = Self.trainer

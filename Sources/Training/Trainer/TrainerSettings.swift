@@ -1,3 +1,4 @@
+import Adapters
 /// How a training run proceeds (the optimisation settings; the adapter's own settings are
 /// `AdapterSettings`). Defaults follow the LoRA-SB authors' runs where they apply; these are
 /// the only defaults: `lorasb train` and its `--config` start from them.
@@ -47,14 +48,14 @@ public struct TrainerSettings: Codable, Sendable, Equatable {
     }
 
     public func validate() throws {
-        try TrainingSettingError.check("iterations", iterations, atLeast: 1)
-        try TrainingSettingError.check("batch size", batchSize, atLeast: 1)
-        try TrainingSettingError.check("gradient accumulation", gradientAccumulation, atLeast: 1)
-        try TrainingSettingError.check("learning rate", learningRate, in: 0...1e3)
-        try TrainingSettingError.check("warm-up ratio", warmupRatio, in: 0...1)
-        try TrainingSettingError.check("weight decay", weightDecay, in: 0...1e3)
-        try TrainingSettingError.check("max grad norm", maxGradNorm, in: 0...Double.greatestFiniteMagnitude)
-        try TrainingSettingError.check("steps per report", stepsPerReport, atLeast: 1)
+        try SettingError.check("iterations", iterations, atLeast: 1)
+        try SettingError.check("batchSize", batchSize, atLeast: 1)
+        try SettingError.check("gradientAccumulation", gradientAccumulation, atLeast: 1)
+        try SettingError.check("learningRate", learningRate, in: 0...1e3)
+        try SettingError.check("warmupRatio", warmupRatio, in: 0...1)
+        try SettingError.check("weightDecay", weightDecay, in: 0...1e3)
+        try SettingError.check("maxGradNorm", maxGradNorm, in: 0...Double.greatestFiniteMagnitude)
+        try SettingError.check("stepsPerReport", stepsPerReport, atLeast: 1)
     }
 
     /// The schedule these settings describe.
