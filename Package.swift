@@ -12,7 +12,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "LoRASB", targets: ["LoRASB"]),
-        .executable(name: "lorasb", targets: ["lorasb"]),
+        .executable(name: "lorasb", targets: ["CLI"]),
     ],
     targets: [
         .systemLibrary(
@@ -28,7 +28,9 @@ let package = Package(
         .target(name: "Adapters", dependencies: ["Models"], swiftSettings: nativeSwift),
         .target(name: "Training", dependencies: ["Adapters"], swiftSettings: nativeSwift),
         .target(name: "LoRASB", dependencies: ["Training"], swiftSettings: nativeSwift),
-        .executableTarget(name: "lorasb", dependencies: ["LoRASB"], swiftSettings: nativeSwift),
+        // The command-line tool: its folder is not `Sources/lorasb`, which would merge with
+        // `Sources/LoRASB` on a case-insensitive file system; the product keeps the name.
+        .executableTarget(name: "CLI", dependencies: ["LoRASB"], swiftSettings: nativeSwift),
         .executableTarget(name: "Benchmarks", dependencies: ["LoRASB"], path: "Benchmarks",
                           exclude: ["reference"], swiftSettings: nativeSwift),
         .target(name: "TestSupport", dependencies: ["LoRASB"], path: "Tests/TestSupport"),
@@ -39,6 +41,7 @@ let package = Package(
         .testTarget(name: "LoRASBTests", dependencies: ["LoRASB", "TestSupport"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["CLI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -5,8 +5,8 @@ import NN
 import Tensor
 
 /// A lorasb adapter on disk: a folder with `adapter_config.json` (an `AdapterManifest`) and
-/// `adapter.safetensors` holding, per target, `<module>.lora_B` / `.lora_R` / `.lora_A`
-/// (LoRA-SB, LoRA-XS) or `.lora_B` / `.lora_A` (LoRA), plus trained model parameters under
+/// `adapter.safetensors` holding, per target, `<module>.<factor>` for each of its adapter's
+/// `factors` (LoRA-SB, LoRA-XS: `lora_B`, `lora_R`, `lora_A`), plus trained model parameters under
 /// their checkpoint names (a classification head; every parameter for full fine-tuning).
 public enum AdapterFolder {
     public static let manifestName = "adapter_config.json"
@@ -17,9 +17,7 @@ public enum AdapterFolder {
         try createFolder(folder)
         var writer = SafeTensorsWriter(metadata: ["format": "lorasb-adapter", "method": adapters.settings.method.rawValue])
         for (name, tensor) in adapters.adapterTensors { writer.add(name, tensor) }
-        for (name, p) in adapters.trainableParameters where !name.contains(".lora_") {
-            writer.add(name, p.value)
-        }
+        for (name, p) in adapters.trainedModelParameters { writer.add(name, p.value) }
         try writer.write(to: folder.appendingPathComponent(tensorsName))
         try AtomicFile.write(try manifest.encoded(), to: folder.appendingPathComponent(manifestName))
     }
@@ -56,41 +54,30 @@ public enum AdapterFolder {
         }
         model.freezeAllParameters()
         let settings = manifest.settings
-        let r = settings.rank
+        let method = settings.method.implementation
         let byPath = Dictionary(model.targetableLayers.map { ($0.modulePath, $0) }, uniquingKeysWith: { a, _ in a })
         var entries: [AdapterSet.Entry] = []
         for path in manifest.modules {
             guard let target = byPath[path] else {
                 throw AdapterError.mismatch(path: folder.path, problem: "the model has no layer \(path)")
             }
-            let l = target.linear
-            let adapter: LinearAdapter?
-            switch settings.method {
-            case .loraSB, .loraXS:
-                adapter = LoRAXSAdapter(b: try tensor("\(path).lora_B", [l.outFeatures, r]),
-                                        r: try tensor("\(path).lora_R", [r, r]),
-                                        a: try tensor("\(path).lora_A", [r, l.inFeatures]),
-                                        scale: settings.scale)
-            case .lora:
-                adapter = LoRAAdapter(b: try tensor("\(path).lora_B", [l.outFeatures, r]),
-                                      a: try tensor("\(path).lora_A", [r, l.inFeatures]),
-                                      scale: settings.scale)
-            case .full:
-                adapter = nil
+            var adapter: Adapter?
+            if method.addsAdapters {
+                adapter = try method.restore(on: target.linear, settings: settings) { try tensor("\(path).\($0)", $1) }
             }
-            l.adapter = adapter
+            target.linear.adapter = adapter
             entries.append(AdapterSet.Entry(target: target, adapter: adapter))
         }
         // Trained model parameters (classification head; everything for full fine-tuning).
         let parameters = Dictionary(model.namedParameters.map { ($0.name, $0.parameter) },
                                     uniquingKeysWith: { a, _ in a })
-        for name in file.names where !name.contains(".lora_") {
+        for name in file.names where !AdapterSet.isFactorName(name) {
             guard let p = parameters[name] else {
                 throw AdapterError.mismatch(path: tensorsURL.path, problem: "the model has no parameter \(name)")
             }
             p.value = try tensor(name, p.shape)   // assigned: a packed weight's value is a copy
         }
-        let trainable = AdapterFactory.markTrainable(settings.method, entries: entries, model: model)
+        let trainable = method.markTrainable(entries, of: model)
         return (AdapterSet(settings: settings, entries: entries, trainableParameters: trainable), manifest)
     }
 

@@ -1,18 +1,20 @@
-/// How a model is fine-tuned.
+/// The name of a fine-tuning method, as the command line, adapter manifests and experiment
+/// records write it (`lora-sb`, `lora-xs`, `lora`, `full`).
 ///
-/// - `loraSB`: LoRA-SB (Ponkshe et al., 2025, "Initialization using Update Approximation is a
-///   Silver Bullet for Extremely Efficient Low-Rank Fine-Tuning"): the LoRA-XS shape
-///   `W + B R A` with only `R` (r×r) trained, initialised from the truncated SVD of an
-///   approximation of the first full fine-tuning step.
-/// - `loraXS`: LoRA-XS (Bałazy et al., 2024): the same shape, `B`, `A` from the SVD of the
-///   pretrained `W` itself, `R` drawn small.
-/// - `lora`: LoRA (Hu et al., 2021): `W + (alpha/r) B A`, both factors trained.
-/// - `full`: every parameter trained (the reference the low-rank methods approximate).
-public enum AdapterMethod: String, CaseIterable, Codable, Sendable {
-    case loraSB = "lora-sb"
-    case loraXS = "lora-xs"
-    case lora = "lora"
-    case full = "full"
+/// Only the methods of `AdapterRegistry` exist: decoding or parsing any other name fails. Each
+/// method's file declares its name as a static constant (`AdapterMethod.loraSB`) next to its
+/// `FineTuningMethod`.
+public struct AdapterMethod: RawRepresentable, Hashable, Codable, Sendable, CaseIterable, CustomStringConvertible {
+    public let rawValue: String
+
+    /// A registered method's name; nil for any other.
+    public init?(rawValue: String) {
+        guard AdapterRegistry.methods.contains(where: { $0.method.name == rawValue }) else { return nil }
+        self.rawValue = rawValue
+    }
+
+    /// Declares a method's name; only its `FineTuningMethod` file does this.
+    init(declaring name: String) { rawValue = name }
 
     /// Parses a method name as written on the command line.
     public init(parsing name: String) throws {
@@ -23,6 +25,23 @@ public enum AdapterMethod: String, CaseIterable, Codable, Sendable {
         self = m
     }
 
+    /// Every registered method, in the registry's order.
+    public static var allCases: [AdapterMethod] { AdapterRegistry.methods.map { $0.method } }
+
+    /// The implementation behind the name.
+    public var implementation: FineTuningMethod.Type {
+        guard let m = AdapterRegistry.methods.first(where: { $0.method == self }) else {
+            preconditionFailure("method \(rawValue) is declared but not registered in AdapterRegistry")
+        }
+        return m
+    }
+
+    /// The name as tables and plots show it (`LoRA-SB`).
+    public var displayName: String { implementation.displayName }
+
     /// Whether the method adds low-rank factors next to frozen weights.
-    public var isLowRank: Bool { self != .full }
+    public var isLowRank: Bool { implementation.addsAdapters }
+
+    public var description: String { rawValue }
+    var name: String { rawValue }
 }

@@ -8,7 +8,7 @@ public final class AdapterSet {
     public struct Entry {
         public let target: TargetableLinear
         /// nil for full fine-tuning, where the layer's own weight trains.
-        public let adapter: LinearAdapter?
+        public let adapter: Adapter?
     }
 
     public let settings: AdapterSettings
@@ -29,21 +29,25 @@ public final class AdapterSet {
         trainableParameters.reduce(0) { $0 + $1.parameter.value.count }
     }
 
-    /// The named factors of every adapter (for saving), including frozen B and A.
+    /// The named factors of every adapter (for saving), including frozen ones.
     public var adapterTensors: [(name: String, tensor: Tensor)] {
-        var out: [(String, Tensor)] = []
-        for e in entries {
-            let p = e.target.modulePath
-            switch e.adapter {
-            case let xs as LoRAXSAdapter:
-                out += [("\(p).lora_B", xs.b.value), ("\(p).lora_R", xs.r.value), ("\(p).lora_A", xs.a.value)]
-            case let lora as LoRAAdapter:
-                out += [("\(p).lora_B", lora.b.value), ("\(p).lora_A", lora.a.value)]
-            default:
-                break
-            }
+        entries.flatMap { e in
+            (e.adapter?.factors ?? []).map { ("\(e.target.modulePath).\($0.name)", $0.parameter.value) }
         }
-        return out
+    }
+
+    /// Trained model parameters that are not adapter factors (a classification head; every
+    /// parameter for full fine-tuning), under their checkpoint names.
+    public var trainedModelParameters: [(name: String, parameter: Parameter)] {
+        trainableParameters.filter { !AdapterSet.isFactorName($0.name) }
+    }
+
+    /// Whether a saved tensor's name is an adapter factor's (`<module>.lora_*`).
+    static func isFactorName(_ name: String) -> Bool { name.contains(".lora_") }
+
+    /// Lets every adapter adjust its gradients before the optimizer step (LoRA-Pro).
+    public func adjustGradients() {
+        for e in entries { e.adapter?.adjustGradients() }
     }
 
     /// Removes every adapter from its layer (the model is back to its base weights).

@@ -18,15 +18,25 @@ public struct AdapterSettings: Codable, Sendable, Equatable {
     public var initGradient: InitGradient
     /// LoRA-SB: power iterations of the randomized SVD (authors: `svd_lowrank(niter=10)`).
     public var svdIterations: Int
+    /// LoRA-SB: which training samples the gradient estimate uses.
+    public var initOrder: InitOrder
 
     public enum InitGradient: String, Codable, Sendable, CaseIterable {
         case sign
         case raw
     }
 
+    public enum InitOrder: String, Codable, Sendable, CaseIterable {
+        /// The first `initSamples` of the training set shuffled with `seed`, as the authors'
+        /// shuffling loader draws them: a sorted data set does not bias the estimate.
+        case shuffled
+        /// The first `initSamples` in file order.
+        case file
+    }
+
     public init(method: AdapterMethod = .loraSB, rank: Int = 32, alpha: Double? = nil,
                 targets: [String], seed: UInt64 = 0, initSamples: Int = 50,
-                initGradient: InitGradient = .sign, svdIterations: Int = 10) {
+                initGradient: InitGradient = .sign, svdIterations: Int = 10, initOrder: InitOrder = .shuffled) {
         self.method = method
         self.rank = rank
         self.alpha = alpha ?? Double(rank)
@@ -35,18 +45,37 @@ public struct AdapterSettings: Codable, Sendable, Equatable {
         self.initSamples = initSamples
         self.initGradient = initGradient
         self.svdIterations = svdIterations
+        self.initOrder = initOrder
     }
 
     /// The factor applied to the low-rank update: alpha / r.
     public var scale: Float { Float(alpha / Double(rank)) }
 
     public func validate() throws {
-        guard rank >= 1 else { throw AdapterError.invalidSetting("--rank must be at least 1, got \(rank)") }
-        guard alpha > 0, alpha.isFinite else { throw AdapterError.invalidSetting("--alpha must be positive") }
-        guard initSamples >= 1 else { throw AdapterError.invalidSetting("--init-samples must be at least 1") }
-        guard svdIterations >= 0 else { throw AdapterError.invalidSetting("--svd-iterations must be non-negative") }
+        guard rank >= 1 else { throw SettingError("rank", "must be at least 1, got \(rank)") }
+        guard alpha > 0, alpha.isFinite else { throw SettingError("alpha", "must be positive, got \(alpha)") }
+        guard initSamples >= 1 else { throw SettingError("initSamples", "must be at least 1, got \(initSamples)") }
+        guard svdIterations >= 0 else { throw SettingError("svdIterations", "must not be negative, got \(svdIterations)") }
         if method.isLowRank && targets.isEmpty {
-            throw AdapterError.invalidSetting("--targets names no layer")
+            throw SettingError("targets", "names no layer")
         }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case method, rank, alpha, targets, seed, initSamples, initGradient, svdIterations, initOrder
+    }
+
+    /// Manifests written before `initOrder` existed took the samples in file order.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        method = try c.decode(AdapterMethod.self, forKey: .method)
+        rank = try c.decode(Int.self, forKey: .rank)
+        alpha = try c.decode(Double.self, forKey: .alpha)
+        targets = try c.decode([String].self, forKey: .targets)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        initSamples = try c.decode(Int.self, forKey: .initSamples)
+        initGradient = try c.decode(InitGradient.self, forKey: .initGradient)
+        svdIterations = try c.decode(Int.self, forKey: .svdIterations)
+        initOrder = try c.decodeIfPresent(InitOrder.self, forKey: .initOrder) ?? .file
     }
 }

@@ -5,15 +5,19 @@ import Tensor
 
 /// The LoRA-SB initialisation (Ponkshe et al., 2025, §3–4 and the authors' public code):
 ///
-/// 1. Forward and backward of the whole model, adapters absent, over the first `n` training
-///    samples; each batch's loss is divided by its number of samples and the weight gradients
-///    `G` of every targeted matrix are summed across batches.
-/// 2. The first step of full fine-tuning with Adam is approximated as
+/// 1. Choose `n` training samples: the first `n` of the training set shuffled with the run's
+///    seed, as the authors' shuffling loader gives them (`initOrder: .file` takes the first `n`
+///    in file order instead).
+/// 2. Forward and backward of the whole model, adapters absent, over those samples; each
+///    batch's loss is divided by its number of samples and the weight gradients `G` of every
+///    targeted matrix are summed across batches.
+/// 3. The first step of full fine-tuning with Adam is approximated as
 ///    `ΔW = −η_eff · sign(G)` (Adam's first update is `lr · g/|g|` element-wise), with
-///    `η_eff = lr / (warmup_ratio · total_steps)`, the learning rate of the first warm-up step.
-/// 3. A truncated SVD `ΔW ≈ U_r Σ_r V_rᵀ` (randomized, as the authors'
+///    `η_eff = lr / (warmup_ratio · total_steps)`, the learning rate of the first warm-up step
+///    (or the authors' step count, or a given value).
+/// 4. A truncated SVD `ΔW ≈ U_r Σ_r V_rᵀ` (randomized, as the authors'
 ///    `svd_lowrank(q=r, niter=10)`) gives `B = U_r`, `R = Σ_r`, `A = V_rᵀ`.
-/// 4. `W` is left unchanged: the model starts at `W + B R A`, the best rank-r approximation of
+/// 5. `W` is left unchanged: the model starts at `W + B R A`, the best rank-r approximation of
 ///    the first full fine-tuning step already applied. Only `R` trains afterwards.
 ///
 /// B and A come out orthonormal and the whole scale sits in R, so `η_eff` only scales R.
@@ -22,12 +26,83 @@ import Tensor
 /// freed as soon as that target's SVD is done; no second copy of the weights.
 public struct LoRASBInitializer {
     public let settings: AdapterSettings
-    /// η_eff of step 2.
-    public let effectiveLearningRate: Double
 
-    public init(settings: AdapterSettings, effectiveLearningRate: Double) {
+    public init(settings: AdapterSettings) {
         self.settings = settings
-        self.effectiveLearningRate = effectiveLearningRate
+    }
+
+    /// Steps 1–5 for `targets`: the adapters (not attached) and what was done. The model's
+    /// parameters are left frozen.
+    public func initialise(_ targets: [TargetableLinear], of model: TrainableModel,
+                           context: InitializationContext) throws -> (adapters: [LoRAXSAdapter], report: InitializationReport) {
+        let started = Date()
+        let batches = try gradientBatches(context.samples)
+        let eta = try effectiveLearningRate(context)
+        model.freezeAllParameters()
+        let weights = targets.map(\.linear.weight)
+        // Gradients are measured, never applied: W stays fixed, so with bf16 precision the
+        // products (its gradient included) keep using the bf16 copies. Held fixed first, so that
+        // a packed weight stays packed when it becomes trainable.
+        for w in weights { w.isHeldFixed = true; w.isTrainable = true }
+        defer { for w in weights { w.isTrainable = false; w.isHeldFixed = false } }   // frees the gradient buffers
+        let (samples, meanLoss) = try sumGradients(of: weights, over: batches, model: model)
+        let gradientSeconds = Date().timeIntervalSince(started)
+
+        let svdStarted = Date()
+        let decomposed = try ConcurrentTargets.map(targets.count, seed: settings.seed) { i, generator in
+            try factors(of: targets[i], effectiveLearningRate: eta, generator: &generator)
+        }
+        let report = InitializationReport(
+            samples: samples, batches: batches.count, meanLoss: meanLoss, effectiveLearningRate: eta,
+            gradientSeconds: gradientSeconds, svdSeconds: Date().timeIntervalSince(svdStarted),
+            energyKept: zip(targets, decomposed).map { ($0.modulePath, $1.kept) })
+        return (decomposed.map(\.adapter), report)
+    }
+
+    // MARK: step 1: the samples
+
+    /// The indices of the estimation samples among `count` training examples, in the order
+    /// they are batched.
+    public func sampleIndices(among count: Int) -> [Int] {
+        let n = min(settings.initSamples, count)
+        switch settings.initOrder {
+        case .shuffled:
+            var generator = SeededGenerator(seed: settings.seed)
+            return Array(generator.permutation(count).prefix(n))
+        case .file:
+            return Array(0..<n)
+        }
+    }
+
+    func gradientBatches(_ samples: InitializationContext.Samples) throws -> [TrainingBatch] {
+        let batches: [TrainingBatch]
+        switch samples {
+        case .batches(let given): batches = given
+        case .training(let count, let batch): batches = try batch(sampleIndices(among: count))
+        }
+        guard !batches.isEmpty else {
+            throw AdapterError.initialisation("no training samples to estimate the gradient from")
+        }
+        return batches
+    }
+
+    // MARK: step 3's η_eff
+
+    func effectiveLearningRate(_ context: InitializationContext) throws -> Double {
+        if case .fixed(let value) = context.learningRate { return value }
+        guard let s = context.schedule else {
+            throw AdapterError.initialisation("η_eff '\(context.learningRate)' needs the run's schedule")
+        }
+        switch context.learningRate {
+        case .formula, .fixed:
+            return Self.formulaLearningRate(learningRate: s.learningRate, warmupRatio: s.warmupRatio, totalSteps: s.totalSteps)
+        case .authors:
+            guard case .training(let count, _) = context.samples else {
+                throw AdapterError.initialisation("the authors' η_eff needs the size of the training set")
+            }
+            return Self.authorsLearningRate(learningRate: s.learningRate, warmupRatio: s.warmupRatio,
+                                            trainingExamples: count, epochs: s.epochs)
+        }
     }
 
     /// `η_eff = lr / (warmup_ratio · total_steps)` (the paper's formula: the learning rate of
@@ -48,24 +123,14 @@ public struct LoRASBInitializer {
                                    totalSteps: max(1, steps))
     }
 
-    /// Estimates ΔW for `targets` from `batches`, attaches a LoRA-SB adapter to each and
-    /// returns what it did. The model's parameters are left frozen.
-    public func attach(to model: TrainableModel, targets: [TargetableLinear],
-                       batches: [TrainingBatch]) throws -> (entries: [AdapterSet.Entry], report: InitializationReport) {
-        guard !batches.isEmpty else {
-            throw AdapterError.initialisation("no training samples to estimate the gradient from")
-        }
-        let started = Date()
-        model.freezeAllParameters()
-        let weights = targets.map(\.linear.weight)
-        // Gradients are measured, never applied: W stays fixed, so with bf16 precision the
-        // products (its gradient included) keep using the bf16 copies.
-        // Held fixed first, so that a packed weight stays packed when it becomes trainable.
-        for w in weights { w.isHeldFixed = true; w.isTrainable = true }
-        defer { for w in weights { w.isTrainable = false; w.isHeldFixed = false } }   // frees the gradient buffers
+    // MARK: step 2: the summed gradients
 
-        // Σ_b ∇(loss_b / n_b): the buffers hold the running sum; scaling them by n_b before
-        // batch b's backward and by 1/n_b after adds exactly ∇loss_b / n_b.
+    /// Leaves `Σ_b ∇(loss_b / n_b)` in the gradient buffers of `weights` (the only trainable
+    /// parameters); returns the number of samples and the mean batch loss.
+    func sumGradients(of weights: [Parameter], over batches: [TrainingBatch],
+                      model: TrainableModel) throws -> (samples: Int, meanLoss: Double) {
+        // The buffers hold the running sum; scaling them by n_b before batch b's backward and
+        // by 1/n_b after adds exactly ∇loss_b / n_b.
         var samples = 0
         var lossSum = 0.0
         for (i, batch) in batches.enumerated() {
@@ -79,62 +144,34 @@ public struct LoRASBInitializer {
             samples += batch.sampleCount
             lossSum += Double(loss)
         }
-        let gradientSeconds = Date().timeIntervalSince(started)
-
-        // One random stream per target, forked in target order, so the factors do not depend
-        // on which core decomposes which target. The targets are decomposed concurrently, each
-        // on one BLAS thread: the products of a rank-r randomized SVD are too narrow to keep
-        // two BLAS threads busy, and its QR steps run on one thread anyway.
-        var generator = SeededGenerator(seed: settings.seed)
-        let generators = targets.map { _ in generator.fork() }
-        var results = [Result<(adapter: LoRAXSAdapter, kept: Double), Error>?](repeating: nil, count: targets.count)
-        let lock = NSLock()
-        let svdStarted = Date()
-        Gemm.concurrentProducts(targets.count) { i, _ in
-            var own = generators[i]
-            let result = Result { try decompose(targets[i], generator: &own) }
-            lock.lock(); results[i] = result; lock.unlock()
-        }
-        var entries: [AdapterSet.Entry] = []
-        var kept: [Double] = []
-        for (target, result) in zip(targets, results) {
-            guard let result else { preconditionFailure("target \(target.modulePath) was not decomposed") }
-            let done = try result.get()
-            target.linear.adapter = done.adapter
-            entries.append(AdapterSet.Entry(target: target, adapter: done.adapter))
-            kept.append(done.kept)
-        }
-        let report = InitializationReport(
-            samples: samples, batches: batches.count, meanLoss: lossSum / Double(batches.count),
-            effectiveLearningRate: effectiveLearningRate,
-            gradientSeconds: gradientSeconds, svdSeconds: Date().timeIntervalSince(svdStarted),
-            energyKept: zip(targets, kept).map { ($0.modulePath, $1) })
-        return (entries, report)
+        return (samples, lossSum / Double(batches.count))
     }
+
+    // MARK: steps 3–4 for one target
 
     /// ΔW of `target` from its summed gradient, its rank-r factors, and the fraction of ‖ΔW‖²
     /// they keep. Releases the gradient buffer once decomposed.
-    private func decompose(_ target: TargetableLinear,
-                           generator: inout SeededGenerator) throws -> (adapter: LoRAXSAdapter, kept: Double) {
+    private func factors(of target: TargetableLinear, effectiveLearningRate eta: Double,
+                         generator: inout SeededGenerator) throws -> (adapter: LoRAXSAdapter, kept: Double) {
         let w = target.linear.weight
+        defer { w.isTrainable = false }   // ΔW is no longer needed: release it before the next target
         guard let g = w.gradient else {
             throw AdapterError.initialisation("\(target.modulePath) received no gradient")
         }
-        let update = approximateFirstStep(g)   // in place: the gradient buffer becomes ΔW
+        let update = approximateFirstStep(g, effectiveLearningRate: eta)   // in place: the buffer becomes ΔW
         let total = Reductions.squaredNorm(update)
         let rank = min(settings.rank, update.rows, update.columns)
         let svd = try SVD.randomized(update, rank: rank, powerIterations: settings.svdIterations,
                                      generator: &generator)
-        w.isTrainable = false   // ΔW is no longer needed: release it before the next target
         let energy = svd.singularValues.reduce(0.0) { $0 + Double($1) * Double($1) }
-        let adapter = LoRAXSAdapter(b: Self.padColumns(svd.u, to: settings.rank),
-                                    r: Self.diagonal(svd.singularValues, size: settings.rank),
-                                    a: Self.padRows(svd.vt, to: settings.rank), scale: settings.scale)
+        let adapter = LoRAXSAdapter(b: RankPadding.columns(svd.u, to: settings.rank),
+                                    r: RankPadding.diagonal(svd.singularValues, size: settings.rank),
+                                    a: RankPadding.rows(svd.vt, to: settings.rank), scale: settings.scale)
         return (adapter, total > 0 ? min(1, energy / total) : 0)
     }
 
     /// `−η_eff · sign(G)` (or `−η_eff · G` for the raw-gradient ablation), written over `G`.
-    func approximateFirstStep(_ g: Tensor) -> Tensor {
+    func approximateFirstStep(_ g: Tensor, effectiveLearningRate: Double) -> Tensor {
         let eta = Float(effectiveLearningRate)
         let p = g.pointer
         switch settings.initGradient {
@@ -154,29 +191,6 @@ public struct LoRASBInitializer {
     private func scale(_ t: Tensor?, by factor: Float) {
         guard let t, factor != 1 else { return }
         Elementwise.scale(t, by: factor, into: t)
-    }
-
-    /// An r×r matrix with `values` on the diagonal (zero-padded when the layer is smaller than r).
-    static func diagonal(_ values: [Float], size: Int) -> Tensor {
-        let t = Tensor(zeros: [size, size])
-        for (i, v) in values.enumerated() where i < size { t.pointer[i * size + i] = v }
-        return t
-    }
-
-    /// `u` (m×k) widened to m×r with zero columns, for layers narrower than the rank.
-    static func padColumns(_ u: Tensor, to r: Int) -> Tensor {
-        guard u.columns < r else { return u }
-        let out = Tensor(zeros: [u.rows, r])
-        for i in 0..<u.rows { (out.pointer + i * r).update(from: u.pointer + i * u.columns, count: u.columns) }
-        return out
-    }
-
-    /// `vt` (k×n) extended to r×n with zero rows.
-    static func padRows(_ vt: Tensor, to r: Int) -> Tensor {
-        guard vt.rows < r else { return vt }
-        let out = Tensor(zeros: [r, vt.columns])
-        out.pointer.update(from: vt.pointer, count: vt.count)
-        return out
     }
 }
 

@@ -7,9 +7,8 @@ import Tensor
 /// `adapter_model.safetensors`), which `PeftModel.from_pretrained` loads onto the Transformers
 /// model.
 ///
-/// LoRA-SB and LoRA-XS re-express exactly as plain LoRA: `s·B R A = B · (s·R A)`, so
-/// `lora_B = B` `[out, r]`, `lora_A = s·R·A` `[r, in]` and `lora_alpha = r` (PEFT's scale 1).
-/// A LoRA adapter is written as it is, with its own alpha. Trained model parameters (a
+/// Every adapter re-expresses itself as plain LoRA (`Adapter.peftFactors`; LoRA-SB and LoRA-XS:
+/// `s·B R A = B · (s·R A)`, so `lora_B = B`, `lora_A = s·R·A`, `lora_alpha = r`). Trained model parameters (a
 /// classification head) go under `base_model.model.<name>` and their modules into
 /// `modules_to_save`, as PEFT saves them.
 public enum PEFTExport {
@@ -21,18 +20,13 @@ public enum PEFTExport {
         var out: [(String, Tensor)] = []
         for e in adapters.entries {
             let key = "base_model.model.\(e.target.modulePath)"
-            switch e.adapter {
-            case let xs as LoRAXSAdapter:
-                let ra = Gemm.product(xs.r.value, xs.a.value)
-                if xs.scale != 1 { Elementwise.scale(ra, by: xs.scale, into: ra) }
-                out += [("\(key).lora_A.weight", ra), ("\(key).lora_B.weight", xs.b.value)]
-            case let lora as LoRAAdapter:
-                out += [("\(key).lora_A.weight", lora.a.value), ("\(key).lora_B.weight", lora.b.value)]
-            default:
-                throw AdapterError.invalidSetting("full fine-tuning has no low-rank factors: export it with --merge")
+            guard let adapter = e.adapter else {
+                throw AdapterError.invalidSetting("full fine-tuning has no low-rank factors: merge it into the model instead")
             }
+            let (a, b) = adapter.peftFactors()
+            out += [("\(key).lora_A.weight", a), ("\(key).lora_B.weight", b)]
         }
-        for (name, p) in adapters.trainableParameters where !name.contains(".lora_") {
+        for (name, p) in adapters.trainedModelParameters {
             out.append(("base_model.model.\(name)", p.value))
         }
         return out
@@ -46,15 +40,13 @@ public enum PEFTExport {
         let s = adapters.settings
         var writer = SafeTensorsWriter(metadata: ["format": "pt"])
         for (name, t) in try tensors(of: adapters) { writer.add(name, t) }
-        let isLoRA = s.method == .lora
-        let headModules = orderedUnique(adapters.trainableParameters.map(\.name)
-            .filter { !$0.contains(".lora_") }
+        let headModules = orderedUnique(adapters.trainedModelParameters.map(\.name)
             .map { name in name.split(separator: ".").prefix(1).joined(separator: ".") })
         let config: [String: Any] = [
             "peft_type": "LORA",
             "task_type": taskType,
             "r": s.rank,
-            "lora_alpha": isLoRA ? s.alpha : Double(s.rank),
+            "lora_alpha": s.method.implementation.peftAlpha(s),
             "lora_dropout": 0.0,
             "bias": "none",
             "fan_in_fan_out": false,

@@ -3,7 +3,7 @@ import Tokenizers
 import Training
 
 /// Where the examples come from and how their fields are read.
-public struct DataOptions: Sendable {
+public struct DataOptions: Sendable, Equatable {
     /// A file or a folder of split files (`train`, `valid`/`validation`/`dev`, `test`).
     public var path: URL
     /// Decoders: a record's fields (nil: detected from the first record, as `mlx_lm.lora`).

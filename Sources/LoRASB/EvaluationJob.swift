@@ -80,9 +80,9 @@ public final class EvaluationJob {
 
     public func run() throws -> EvaluationResult {
         let r = request
-        guard r.batchSize >= 1 else { throw DataError(path: "--batch-size", "must be at least 1") }
-        guard r.maxNewTokens >= 1 else { throw DataError(path: "--max-tokens", "must be at least 1") }
-        if let limit = r.limit, limit < 1 { throw DataError(path: "--limit", "must be at least 1") }
+        guard r.batchSize >= 1 else { throw SettingError("batchSize", "must be at least 1, got \(r.batchSize)") }
+        guard r.maxNewTokens >= 1 else { throw SettingError("maxNewTokens", "must be at least 1, got \(r.maxNewTokens)") }
+        if let limit = r.limit, limit < 1 { throw SettingError("limit", "must be at least 1, got \(limit)") }
         let adapted = try AdaptedModel(model: r.model, adapter: r.adapter)
         try adapted.model.network.use(r.precision)
         switch adapted.model.task {
@@ -111,7 +111,7 @@ public final class EvaluationJob {
         if metric == .gsm8k {
             let problems = try examples.map { e -> (question: String, answer: String) in
                 guard case .promptCompletion(let q, let a) = e else {
-                    throw DataError(file, "GSM8K needs prompt/completion records (e.g. --prompt-field question --completion-field answer)")
+                    throw DataError(file, "GSM8K needs prompt/completion records (e.g. promptField question, completionField answer)")
                 }
                 return (q, a)
             }
@@ -173,7 +173,7 @@ public final class EvaluationJob {
             throw DataError(path: model.url.path, "GSM8K needs a decoder (a causal language model)")
         }
         guard let labels = adapted.labels else {
-            throw DataError(path: model.url.path, "the model has no trained classification head: pass --adapter (or a merged export with id2label)")
+            throw DataError(path: model.url.path, "the model has no trained classification head: give an adapter (or a merged export with id2label)")
         }
         let task = r.data.resolvedGLUETask
         let file = try splitFile(fileExtension: "tsv", glue: task)
@@ -224,7 +224,7 @@ public final class EvaluationJob {
             return f
         case nil:
             guard let f = files.validation ?? files.test else {
-                throw DataError(path, "no validation or test split (pass --split train to evaluate the training file)")
+                throw DataError(path, "no validation or test split (choose the train split to evaluate the training file)")
             }
             return f
         }
@@ -246,7 +246,7 @@ public final class EvaluationJob {
         let perRow = model.decoder != nil ? batch.sequenceLength * width : width
         let (total, overflow) = perRow.multipliedReportingOverflow(by: batch.rows)
         guard !overflow, total <= EvaluationJob.maximumDumpValues else {
-            throw DataError(url, "the logits would hold \(overflow ? "too many" : String(total)) values: evaluate fewer examples (--limit)")
+            throw DataError(url, "the logits would hold \(overflow ? "too many" : String(total)) values: evaluate fewer examples (limit)")
         }
         let tokens = try TrainingBatch(batch).tokens
         let logits: Tensor

@@ -6,7 +6,7 @@ import Tokenizers
 import Training
 
 /// Everything a fine-tuning run is told.
-public struct FineTuneRequest: Sendable {
+public struct FineTuneRequest: Sendable, Equatable {
     public var model: URL
     public var data: DataOptions
     public var adapter: AdapterSettings
@@ -30,24 +30,7 @@ public struct FineTuneRequest: Sendable {
     /// Flag → value, recorded in the adapter's manifest.
     public var commandLine: [String: String]
 
-    public enum InitLearningRate: Sendable, Equatable {
-        case formula
-        case authors
-        /// η_eff itself, independent of the learning rate and the schedule: in short runs the
-        /// formula's lr / (warmup_ratio · steps) approaches lr, a step that can raise the loss.
-        case fixed(Double)
-
-        /// `formula`, `authors`, or a positive number (η_eff itself); nil for anything else.
-        public init?(argument: String) {
-            switch argument {
-            case "formula": self = .formula
-            case "authors": self = .authors
-            default:
-                guard let value = Double(argument), value.isFinite, value > 0 else { return nil }
-                self = .fixed(value)
-            }
-        }
-    }
+    public typealias InitLearningRate = Adapters.InitLearningRate
 
     public init(model: URL, data: DataOptions, adapter: AdapterSettings, trainer: TrainerSettings,
                 epochs: Double? = nil, maxSequenceLength: Int = 512, output: URL, resume: URL? = nil,
@@ -100,7 +83,7 @@ public final class FineTuneJob {
         try r.trainer.validate()
         try r.adapter.validate()
         guard r.maxSequenceLength >= 2 else {
-            throw TrainingStopped(description: "--max-seq-len must be at least 2")
+            throw SettingError("maxSequenceLength", "must be at least 2, got \(r.maxSequenceLength)")
         }
         try TrainingCheckpoint.createFolder(r.output)
 
@@ -140,28 +123,21 @@ public final class FineTuneJob {
             checkpoint = folder
             say("resuming from \(folder.path)")
         } else {
-            var gradientBatches: [TrainingBatch] = []
-            if r.adapter.method == .loraSB {
-                let first = Array(encoded.train.prefix(r.adapter.initSamples))
-                gradientBatches = try BatchLoader.evaluationBatches(first, batchSize: trainer.batchSize,
-                                                                    padTokenID: model.padTokenID).map(TrainingBatch.init)
-                switch r.initLearningRate {
-                case .formula:
-                    eta = LoRASBInitializer.formulaLearningRate(learningRate: trainer.learningRate,
-                                                                warmupRatio: trainer.warmupRatio, totalSteps: trainer.iterations)
-                case .authors:
-                    eta = LoRASBInitializer.authorsLearningRate(learningRate: trainer.learningRate, warmupRatio: trainer.warmupRatio,
-                                                                trainingExamples: encoded.train.count,
-                                                                epochs: r.epochs ?? Double(trainer.iterations * trainer.batchSize * trainer.gradientAccumulation) / Double(encoded.train.count))
-                case .fixed(let value):
-                    eta = value
-                }
-                say("LoRA-SB initialisation: gradients of \(first.count) samples, η_eff = \(String(format: "%.3g", eta ?? 0))")
-            }
-            (adapters, report) = try AdapterFactory.attach(r.adapter, to: model.network,
-                                                           gradientBatches: gradientBatches,
-                                                           effectiveLearningRate: eta ?? 0)
+            let train = encoded.train
+            let pad = model.padTokenID
+            let context = InitializationContext(
+                samples: .training(count: train.count) { indices in
+                    try BatchLoader.evaluationBatches(indices.map { train[$0] }, batchSize: trainer.batchSize,
+                                                      padTokenID: pad).map(TrainingBatch.init)
+                },
+                learningRate: r.initLearningRate,
+                schedule: RunSchedule(learningRate: trainer.learningRate, warmupRatio: trainer.warmupRatio,
+                                      totalSteps: trainer.iterations,
+                                      epochs: r.epochs ?? Double(trainer.iterations * trainer.batchSize * trainer.gradientAccumulation) / Double(train.count)))
+            (adapters, report) = try AdapterFactory.attach(r.adapter, to: model.network, context: context)
+            eta = report?.effectiveLearningRate
             if let report {
+                say("LoRA-SB initialisation: gradients of \(report.samples) samples, η_eff = \(String(format: "%.3g", report.effectiveLearningRate))")
                 say(String(format: "initialised %d targets in %.1f s (gradients %.1f s, SVD %.1f s); rank-%d ΔW keeps %.1f%% of its energy on average",
                            report.energyKept.count, report.gradientSeconds + report.svdSeconds,
                            report.gradientSeconds, report.svdSeconds, r.adapter.rank, 100 * report.meanEnergyKept))

@@ -165,10 +165,10 @@ public enum PEFTAdapterExport {
     @discardableResult
     public static func write(_ adapted: AdaptedModel, to folder: URL) throws -> [URL] {
         guard let adapters = adapted.adapters else {
-            throw AdapterError.invalidSetting("a PEFT export needs an adapter (--adapter)")
+            throw AdapterError.invalidSetting("a PEFT export needs an adapter")
         }
         guard adapters.settings.method != .full else {
-            throw AdapterError.invalidSetting("a full fine-tuning run has no low-rank factors to export in PEFT format: use --merge")
+            throw AdapterError.invalidSetting("a full fine-tuning run has no low-rank factors to export in PEFT format: merge it into the model instead")
         }
         try PEFTExport.write(adapters, taskType: adapted.model.task.peftTaskType,
                              baseModel: adapted.model.url.standardizedFileURL.path, to: folder)

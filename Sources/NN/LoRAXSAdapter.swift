@@ -4,7 +4,8 @@ import Tensor
 /// `A` `[r, in]` and scale `s`. By default only `R` trains (B and A stay frozen, which is what
 /// makes LoRA-SB's parameter count r² per layer); any of the three can be marked trainable.
 ///
-/// Row form, as computed: `u = x Aᵀ` `[n, r]`, `v = u Rᵀ`, `y += s · v Bᵀ`.
+/// Row form, as computed (`LowRankProduct` over the chain `A, R, B`): `u = x Aᵀ` `[n, r]`,
+/// `v = u Rᵀ`, `y += s · v Bᵀ`.
 public final class LoRAXSAdapter: LinearAdapter {
     public let b: Parameter
     public let r: Parameter
@@ -18,8 +19,8 @@ public final class LoRAXSAdapter: LinearAdapter {
     private var input: Tensor?
     private var projected = ActivationBuffer()   // u = x Aᵀ
     private var mixed = ActivationBuffer()       // v = u Rᵀ
-    private var mixedGradient = ActivationBuffer()   // dv
     private var projectedGradient = ActivationBuffer()   // du
+    private var mixedGradient = ActivationBuffer()   // dv
 
     /// `b` `[out, r]`, `r` `[r, r]`, `a` `[r, in]`; R trainable, B and A frozen.
     public init(b: Tensor, r: Tensor, a: Tensor, scale: Float = 1) {
@@ -34,62 +35,26 @@ public final class LoRAXSAdapter: LinearAdapter {
         self.rank = k
     }
 
+    /// The chain from the input side, as `LowRankProduct` takes it.
+    private var chain: [Parameter] { [a, r, b] }
+
+    private func hidden(rows n: Int) -> [Tensor] { [projected.tensor([n, rank]), mixed.tensor([n, rank])] }
+
     public func forward(_ x: Tensor, addingInto y: Tensor) {
-        let n = x.rows
-        precondition(x.columns == inFeatures && y.rows == n && y.columns == outFeatures,
+        precondition(x.columns == inFeatures && y.rows == x.rows && y.columns == outFeatures,
                      "LoRA-XS forward x \(x.shape), y \(y.shape)")
         input = x
-        let u = projected.tensor([n, rank])
-        let v = mixed.tensor([n, rank])
-        Gemm.sgemm(transposeA: false, transposeB: true, m: n, n: rank, k: inFeatures,
-                   a: x.pointer, lda: inFeatures, b: a.value.pointer, ldb: inFeatures,
-                   c: u.pointer, ldc: rank)
-        Gemm.sgemm(transposeA: false, transposeB: true, m: n, n: rank, k: rank,
-                   a: u.pointer, lda: rank, b: r.value.pointer, ldb: rank,
-                   c: v.pointer, ldc: rank)
-        Gemm.sgemm(transposeA: false, transposeB: true, m: n, n: outFeatures, k: rank,
-                   alpha: scale, a: v.pointer, lda: rank, b: b.value.pointer, ldb: rank,
-                   beta: 1, c: y.pointer, ldc: outFeatures)
+        LowRankProduct.forward(x, factors: chain.map(\.value), scale: scale, hidden: hidden(rows: x.rows), addingInto: y)
     }
 
     public func backward(_ dy: Tensor, addingInto dx: Tensor) {
         guard let x = input else { preconditionFailure("LoRA-XS backward before forward") }
-        let n = x.rows
-        precondition(dy.rows == n && dy.columns == outFeatures && dx.count == x.count,
+        precondition(dy.rows == x.rows && dy.columns == outFeatures && dx.count == x.count,
                      "LoRA-XS backward dy \(dy.shape), dx \(dx.shape) for x \(x.shape)")
-        let u = projected.tensor([n, rank])
-        let dv = mixedGradient.tensor([n, rank])
-        // dv = s · dy B
-        Gemm.sgemm(transposeA: false, transposeB: false, m: n, n: rank, k: outFeatures,
-                   alpha: scale, a: dy.pointer, lda: outFeatures, b: b.value.pointer, ldb: rank,
-                   c: dv.pointer, ldc: rank)
-        if b.isTrainable {
-            // dB += s · dyᵀ v
-            let v = mixed.tensor([n, rank])
-            Gemm.sgemm(transposeA: true, transposeB: false, m: outFeatures, n: rank, k: n,
-                       alpha: scale, a: dy.pointer, lda: outFeatures, b: v.pointer, ldb: rank,
-                       beta: 1, c: b.gradientForAccumulation().pointer, ldc: rank)
-        }
-        if r.isTrainable {
-            // dR += dvᵀ u
-            Gemm.sgemm(transposeA: true, transposeB: false, m: rank, n: rank, k: n,
-                       a: dv.pointer, lda: rank, b: u.pointer, ldb: rank,
-                       beta: 1, c: r.gradientForAccumulation().pointer, ldc: rank)
-        }
-        // du = dv R
-        let du = projectedGradient.tensor([n, rank])
-        Gemm.sgemm(transposeA: false, transposeB: false, m: n, n: rank, k: rank,
-                   a: dv.pointer, lda: rank, b: r.value.pointer, ldb: rank,
-                   c: du.pointer, ldc: rank)
-        if a.isTrainable {
-            // dA += duᵀ x
-            Gemm.sgemm(transposeA: true, transposeB: false, m: rank, n: inFeatures, k: n,
-                       a: du.pointer, lda: rank, b: x.pointer, ldb: inFeatures,
-                       beta: 1, c: a.gradientForAccumulation().pointer, ldc: inFeatures)
-        }
-        // dx += du A
-        Gemm.sgemm(transposeA: false, transposeB: false, m: n, n: inFeatures, k: rank,
-                   a: du.pointer, lda: rank, b: a.value.pointer, ldb: inFeatures,
-                   beta: 1, c: dx.pointer, ldc: inFeatures)
+        let n = x.rows
+        LowRankProduct.backward(dy, input: x, factors: chain.map(\.value), scale: scale, hidden: hidden(rows: n),
+                                gradients: chain.map { $0.isTrainable ? $0.gradientForAccumulation() : nil },
+                                hiddenGradients: [projectedGradient.tensor([n, rank]), mixedGradient.tensor([n, rank])],
+                                addingInto: dx)
     }
 }

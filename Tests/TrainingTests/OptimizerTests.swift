@@ -103,18 +103,18 @@ final class OptimizerTests: XCTestCase {
 
     func testUnusableSettingsAreErrors() throws {
         let p = TrainableParameter(name: "w", value: Tensor(zeros: [2]), gradient: Tensor(zeros: [2]))
-        XCTAssertThrowsError(try AdamW(parameters: [p], beta1: 1)) { XCTAssertEqual("\($0)", "Adam beta1: 1.0 is not in [0.0, 1.0)") }
+        XCTAssertThrowsError(try AdamW(parameters: [p], beta1: 1)) { XCTAssertEqual("\($0)", "beta1: 1.0 is not in [0.0, 1.0)") }
         XCTAssertThrowsError(try AdamW(parameters: [p], beta2: -0.1))
         XCTAssertThrowsError(try AdamW(parameters: [p], weightDecay: .nan))
         XCTAssertThrowsError(try AdamW(parameters: [TrainableParameter(name: "w", value: p.value, gradient: p.gradient, weightDecay: -1)]))
         XCTAssertThrowsError(try LearningRateSchedule(peak: 1e-4, decay: .cosine, warmupRatio: 1.5, totalSteps: 10)) {
-            XCTAssertEqual("\($0)", "warm-up ratio: 1.5 is not in [0.0, 1.0]")
+            XCTAssertEqual("\($0)", "warmupRatio: 1.5 is not in [0.0, 1.0]")
         }
         XCTAssertThrowsError(try LearningRateSchedule(peak: -1, decay: .linear, warmupSteps: 0, totalSteps: 10))
         XCTAssertThrowsError(try LearningRateSchedule(peak: 1, decay: .linear, warmupSteps: -1, totalSteps: 10))
         XCTAssertThrowsError(try SequenceTruncation(maxLength: 0))
         XCTAssertThrowsError(try BatchSampler(lengths: [1, 2], batchSize: 0, seed: 1)) {
-            XCTAssertEqual("\($0)", "batch size: 0 is less than 1")
+            XCTAssertEqual("\($0)", "batchSize: 0 is less than 1")
         }
         XCTAssertThrowsError(try BatchLoader.evaluationBatches([TokenizedExample(tokens: [1])], batchSize: 0, padTokenID: 0))
     }

@@ -24,8 +24,9 @@ extension ExperimentSuite {
     public static let rawGradientSampleCounts = [10, 50]
     public static let learningRateSweep = [2e-4, 5e-4, 1e-3, 2e-3]
 
-    public static let decoderTargets = ["q", "k", "v", "o", "gate", "up", "down"]
-    public static let encoderTargets = ["query", "value", "attn_out", "ffn_out"]
+    /// The paper's targets, the same `lorasb train` uses by default.
+    public static let decoderTargets = LoadedModel.defaultTargets(for: .llama)
+    public static let encoderTargets = LoadedModel.defaultTargets(for: .bert)
 
     /// The suite `name` at `scale`, reading models and data from `locations`.
     public static func make(_ name: ExperimentSuiteName, scale: ExperimentScale,

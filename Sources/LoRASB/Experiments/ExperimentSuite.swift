@@ -54,16 +54,7 @@ public struct ExperimentConfiguration: Sendable, Equatable, Codable {
     }
 
     /// `LoRA-SB`, `LoRA-XS`, `LoRA`, `Full FT`.
-    public var methodName: String { ExperimentConfiguration.displayName(method) }
-
-    public static func displayName(_ method: AdapterMethod) -> String {
-        switch method {
-        case .loraSB: return "LoRA-SB"
-        case .loraXS: return "LoRA-XS"
-        case .lora: return "LoRA"
-        case .full: return "Full FT"
-        }
-    }
+    public var methodName: String { method.displayName }
 }
 
 /// The data one task of a suite trains and evaluates on.
@@ -130,10 +121,12 @@ public struct ExperimentSuite: Sendable {
                         validationBatches: 0, saveEvery: 0, stepsPerReport: 1)
     }
 
-    /// The adapter settings of a configuration.
+    /// The adapter settings of a configuration. The estimation samples are taken in file
+    /// order, as when the committed results were made (a run folder's record does not name
+    /// the order, so changing it would mix runs of both orders in one table).
     public func adapterSettings(_ c: ExperimentConfiguration) -> AdapterSettings {
         AdapterSettings(method: c.method, rank: c.rank, targets: targets, seed: seed,
-                        initSamples: c.initSamples, initGradient: c.initGradient)
+                        initSamples: c.initSamples, initGradient: c.initGradient, initOrder: .file)
     }
 }
 

@@ -1,3 +1,4 @@
+import Adapters
 import Tensor
 /// Tokenised examples, a sampler and a collator together: the trainer's source of batches.
 public struct BatchLoader: Sendable {
@@ -31,7 +32,7 @@ public struct BatchLoader: Sendable {
     /// exactly once; `Batch.exampleIndices` maps results back to dataset order.
     public static func evaluationBatches(_ examples: [TokenizedExample], batchSize: Int,
                                          padTokenID: Int) throws -> [Batch] {
-        try TrainingSettingError.check("batch size", batchSize, atLeast: 1)
+        try SettingError.check("batchSize", batchSize, atLeast: 1)
         var unused = SeededGenerator(seed: 0)
         let collator = BatchCollator(padTokenID: padTokenID)
         return BatchOrdering.longestFirst

@@ -1,3 +1,4 @@
+import Adapters
 import Tensor
 /// Hands out the example indices of each batch, epoch after epoch, from a seed; its `State`
 /// (epoch, position in the epoch, generator state) restores the exact sequence that follows, so
@@ -30,7 +31,7 @@ public struct BatchSampler: Sendable {
     /// formed (no examples, or fewer than `batchSize` with `dropLast`) or the batch size is below 1.
     public init(lengths: [Int], batchSize: Int, ordering: BatchOrdering = .lengthGrouped,
                 dropLast: Bool = false, seed: UInt64) throws {
-        try TrainingSettingError.check("batch size", batchSize, atLeast: 1)
+        try SettingError.check("batchSize", batchSize, atLeast: 1)
         guard !lengths.isEmpty, !dropLast || lengths.count >= batchSize else {
             throw BatchingError("\(lengths.count) examples do not make one batch of \(batchSize)\(dropLast ? " (incomplete batches are dropped)" : "")")
         }

@@ -1,3 +1,4 @@
+import Adapters
 /// What truncating a dataset to a maximum length did, to report before training starts.
 public struct TruncationReport: Equatable, Sendable {
     /// Examples longer than the maximum length (cut to it).
@@ -20,7 +21,7 @@ public struct SequenceTruncation: Sendable {
 
     /// Throws for a maximum length below 1.
     public init(maxLength: Int) throws {
-        try TrainingSettingError.check("maximum sequence length", maxLength, atLeast: 1)
+        try SettingError.check("maxSequenceLength", maxLength, atLeast: 1)
         self.maxLength = maxLength
     }
 

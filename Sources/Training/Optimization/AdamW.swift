@@ -1,3 +1,4 @@
+import Adapters
 import Foundation
 import Tensor
 
@@ -28,11 +29,11 @@ public final class AdamW {
     /// negative epsilon or weight decay (the parameters' own included).
     public init(parameters: [TrainableParameter], beta1: Double = 0.9, beta2: Double = 0.999,
                 epsilon: Double = 1e-8, weightDecay: Double = 0.01) throws {
-        try TrainingSettingError.check("Adam beta1", beta1, in: 0..<1)
-        try TrainingSettingError.check("Adam beta2", beta2, in: 0..<1)
-        try TrainingSettingError.check("Adam epsilon", epsilon, in: 0...1)
+        try SettingError.check("beta1", beta1, in: 0..<1)
+        try SettingError.check("beta2", beta2, in: 0..<1)
+        try SettingError.check("epsilon", epsilon, in: 0...1)
         for decay in [weightDecay] + parameters.compactMap(\.weightDecay) {
-            try TrainingSettingError.check("weight decay", decay, in: 0...Double.greatestFiniteMagnitude)
+            try SettingError.check("weightDecay", decay, in: 0...Double.greatestFiniteMagnitude)
         }
         precondition(Set(parameters.map(\.name)).count == parameters.count, "AdamW parameter names must be unique")
         self.parameters = parameters

@@ -1,3 +1,4 @@
+import Adapters
 import Foundation
 
 /// The learning rate of every optimizer step: a linear warm-up from 0, then cosine or linear
@@ -23,9 +24,9 @@ public struct LearningRateSchedule: Equatable, Sendable, Codable {
 
     /// Throws for a negative or non-finite peak or a negative step count.
     public init(peak: Double, decay: Decay, warmupSteps: Int, totalSteps: Int) throws {
-        try TrainingSettingError.check("learning rate", peak, in: 0...Double.greatestFiniteMagnitude)
-        try TrainingSettingError.check("warm-up steps", warmupSteps, atLeast: 0)
-        try TrainingSettingError.check("total steps", totalSteps, atLeast: 0)
+        try SettingError.check("learningRate", peak, in: 0...Double.greatestFiniteMagnitude)
+        try SettingError.check("warmupSteps", warmupSteps, atLeast: 0)
+        try SettingError.check("iterations", totalSteps, atLeast: 0)
         self.peak = peak
         self.decay = decay
         self.warmupSteps = warmupSteps
@@ -44,8 +45,8 @@ public struct LearningRateSchedule: Equatable, Sendable, Codable {
     /// `ceil(totalSteps · ratio)`, in Double as Python computes it. Throws for a ratio outside
     /// [0, 1] or a negative step count.
     public static func warmupSteps(ratio: Double, totalSteps: Int) throws -> Int {
-        try TrainingSettingError.check("warm-up ratio", ratio, in: 0...1)
-        try TrainingSettingError.check("total steps", totalSteps, atLeast: 0)
+        try SettingError.check("warmupRatio", ratio, in: 0...1)
+        try SettingError.check("iterations", totalSteps, atLeast: 0)
         return Int((Double(totalSteps) * ratio).rounded(.up))
     }
 

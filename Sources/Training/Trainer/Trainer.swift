@@ -6,7 +6,12 @@ import Tensor
 /// Why a run stopped early.
 public struct TrainingStopped: Error, CustomStringConvertible {
     public let description: String
-    public init(description: String) { self.description = description }
+    /// Settings worth changing before trying again, under their Swift names (`learningRate`).
+    public let settings: [String]
+    public init(description: String, settings: [String] = []) {
+        self.description = description
+        self.settings = settings
+    }
 }
 
 /// How a run ended.
@@ -99,6 +104,7 @@ public final class Trainer {
             }
             let micro = Float(settings.gradientAccumulation)
             if micro > 1 { for p in parameters { Elementwise.scale(p.gradient, by: 1 / micro, into: p.gradient) } }
+            adapters.adjustGradients()
             let gradients = parameters.map(\.gradient)
             let norm = settings.maxGradNorm > 0
                 ? GradientClipping.clip(gradients, maxNorm: settings.maxGradNorm)
@@ -138,7 +144,7 @@ public final class Trainer {
             }
             if interrupt?.isInterrupted == true {
                 let folder = try saveCheckpoint()
-                progress?.message("interrupted: saved a checkpoint of step \(state.step) to \(folder.path); continue with --resume \(output.path)")
+                progress?.message("interrupted: saved a checkpoint of step \(state.step) to \(folder.path); continue by resuming from \(output.path)")
                 return .interrupted(step: state.step, checkpoint: folder.path)
             }
             if settings.saveEvery > 0, state.step % settings.saveEvery == 0, state.step < settings.iterations {
@@ -188,6 +194,7 @@ public final class Trainer {
 
     private func nonFinite(_ what: String) -> TrainingStopped {
         let kept = lastCheckpoint.map { "the last good checkpoint is \($0)" } ?? "no checkpoint was saved yet"
-        return TrainingStopped(description: "training stopped at step \(state.step + 1): the \(what); \(kept). Try a lower --learning-rate or --max-grad-norm.")
+        return TrainingStopped(description: "training stopped at step \(state.step + 1): the \(what); \(kept). Try a lower learningRate or maxGradNorm.",
+                               settings: ["learningRate", "maxGradNorm"])
     }
 }

@@ -1,5 +1,7 @@
+import Adapters
 /// How a training run proceeds (the optimisation settings; the adapter's own settings are
-/// `AdapterSettings`). Defaults follow the LoRA-SB authors' runs where they apply.
+/// `AdapterSettings`). Defaults follow the LoRA-SB authors' runs where they apply; these are
+/// the only defaults: `lorasb train` and its `--config` start from them.
 public struct TrainerSettings: Codable, Sendable, Equatable {
     /// Optimizer steps in the run.
     public var iterations: Int
@@ -26,7 +28,7 @@ public struct TrainerSettings: Codable, Sendable, Equatable {
     public var stepsPerReport: Int
 
     public init(iterations: Int = 100, batchSize: Int = 4, gradientAccumulation: Int = 1,
-                learningRate: Double = 1e-4, warmupRatio: Double = 0.02,
+                learningRate: Double = 5e-4, warmupRatio: Double = 0.02,
                 decay: LearningRateSchedule.Decay = .cosine, weightDecay: Double = 0,
                 maxGradNorm: Double = 1, seed: UInt64 = 0, stepsPerEval: Int = 50,
                 validationBatches: Int = 25, saveEvery: Int = 100, stepsPerReport: Int = 1) {
@@ -46,14 +48,14 @@ public struct TrainerSettings: Codable, Sendable, Equatable {
     }
 
     public func validate() throws {
-        try TrainingSettingError.check("iterations", iterations, atLeast: 1)
-        try TrainingSettingError.check("batch size", batchSize, atLeast: 1)
-        try TrainingSettingError.check("gradient accumulation", gradientAccumulation, atLeast: 1)
-        try TrainingSettingError.check("learning rate", learningRate, in: 0...1e3)
-        try TrainingSettingError.check("warm-up ratio", warmupRatio, in: 0...1)
-        try TrainingSettingError.check("weight decay", weightDecay, in: 0...1e3)
-        try TrainingSettingError.check("max grad norm", maxGradNorm, in: 0...Double.greatestFiniteMagnitude)
-        try TrainingSettingError.check("steps per report", stepsPerReport, atLeast: 1)
+        try SettingError.check("iterations", iterations, atLeast: 1)
+        try SettingError.check("batchSize", batchSize, atLeast: 1)
+        try SettingError.check("gradientAccumulation", gradientAccumulation, atLeast: 1)
+        try SettingError.check("learningRate", learningRate, in: 0...1e3)
+        try SettingError.check("warmupRatio", warmupRatio, in: 0...1)
+        try SettingError.check("weightDecay", weightDecay, in: 0...1e3)
+        try SettingError.check("maxGradNorm", maxGradNorm, in: 0...Double.greatestFiniteMagnitude)
+        try SettingError.check("stepsPerReport", stepsPerReport, atLeast: 1)
     }
 
     /// The schedule these settings describe.

@@ -96,6 +96,31 @@ struct Arguments {
         return n
     }
 
+    /// Replaces `value` by the flag's whole number when one is given, so that an unset flag
+    /// keeps the library's default; refuses numbers below `minimum`.
+    func override(_ value: inout Int, _ name: String, atLeast minimum: Int) throws {
+        guard let v = try int(name) else { return }
+        guard v >= minimum else {
+            throw CLIError(minimum > 0 ? "--\(name) must be at least \(minimum), got \(v)" : "--\(name) must not be negative, got \(v)")
+        }
+        value = v
+    }
+
+    /// A seed: a whole number that is not negative.
+    func override(_ value: inout UInt64, _ name: String) throws {
+        var v = Int(clamping: value)
+        try override(&v, name, atLeast: 0)
+        value = UInt64(v)
+    }
+
+    func override(_ value: inout Double, _ name: String) throws {
+        if let v = try double(name) { value = v }
+    }
+
+    func override(_ value: inout Float, _ name: String) throws {
+        if let v = try double(name) { value = Float(v) }
+    }
+
     /// The usage text of a subcommand.
     static func usage(command: String, summary: String, flags: [Flag]) -> String {
         var s = "usage: lorasb \(command) [options]\n\n\(summary)\n\noptions:\n"

@@ -6,16 +6,19 @@ import LoRASB
 struct EvalCommand: Command {
     static let name = "eval"
     static let summary = "evaluate a model (optionally with an adapter): loss/perplexity, GSM8K accuracy, classification accuracy/F1/MCC"
+    /// The library's defaults, quoted by the help and kept by every unset flag.
+    static let defaults = EvaluationRequest(model: URL(fileURLWithPath: ""), data: DataOptions(path: URL(fileURLWithPath: "")))
+
     static let flags: [Arguments.Flag] = [
         .init("model", help: "model folder (config.json + safetensors + tokenizer.json) or .gguf file"),
         .init("adapter", aliases: ["adapter-path"], help: "a lorasb adapter folder (from lorasb train) to load onto the model"),
         .init("data", help: "JSONL/TSV file, or a folder with train/valid(dev)/test files; a GLUE task folder"),
         .init("split", help: "valid, test or train (default: valid, else test; ignored for a file)"),
-        .init("metric", help: "auto (default), loss, gsm8k or classification"),
+        .init("metric", help: "\(EvaluationMetric.allCases.map(\.rawValue).joined(separator: ", ")) (default \(defaults.metric.rawValue))"),
         .init("limit", help: "evaluate only the first N examples"),
-        .init("max-tokens", help: "GSM8K: new tokens per answer (default 256)"),
-        .init("batch-size", help: "examples per batch (default 8)"),
-        .init("max-seq-len", help: "truncate examples to this many tokens (default 2048)"),
+        .init("max-tokens", help: "GSM8K: new tokens per answer (default \(defaults.maxNewTokens))"),
+        .init("batch-size", help: "examples per batch (default \(defaults.batchSize))"),
+        .init("max-seq-len", help: "truncate examples to this many tokens (default \(defaults.maxSequenceLength))"),
         .init("chat-template", help: "chatml, llama3 or none instead of the model's own template"),
         .init("output", help: "GSM8K: write every problem's generation and score to this JSONL file"),
         .init("dump-logits", help: "write input ids and logits of the evaluated examples to this .safetensors file"),
@@ -58,9 +61,9 @@ struct EvalCommand: Command {
             request.metric = metric
         }
         request.limit = try positive(args, "limit")
-        request.maxNewTokens = try positive(args, "max-tokens") ?? 256
-        request.batchSize = try positive(args, "batch-size") ?? 8
-        request.maxSequenceLength = try positive(args, "max-seq-len") ?? 2048
+        try args.override(&request.maxNewTokens, "max-tokens", atLeast: 1)
+        try args.override(&request.batchSize, "batch-size", atLeast: 1)
+        try args.override(&request.maxSequenceLength, "max-seq-len", atLeast: 1)
         request.chatTemplate = args.string("chat-template")
         request.generationsOutput = args.string("output").map { URL(fileURLWithPath: $0) }
         request.dumpLogits = args.string("dump-logits").map { URL(fileURLWithPath: $0) }

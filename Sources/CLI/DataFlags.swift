@@ -3,15 +3,18 @@ import LoRASB
 
 /// The data flags `train` and `eval` share: where the examples are and how their fields read.
 enum DataFlags {
+    /// The library's defaults for the field names.
+    static let defaults = DataOptions(path: URL(fileURLWithPath: ""))
+
     static let flags: [Arguments.Flag] = [
         .init("prompt-field", help: "JSONL field holding the prompt (e.g. question for GSM8K)"),
         .init("completion-field", help: "JSONL field holding the completion (e.g. answer for GSM8K)"),
         .init("text-field", help: "JSONL field holding plain text (loss on every token)"),
         .init("chat-field", help: "JSONL field holding chat messages"),
         .init("task", help: "GLUE task preset for encoders: cola, mrpc or rte (detected from the folder name)"),
-        .init("text-column", help: "classification: text field or TSV column (default text)"),
+        .init("text-column", help: "classification: text field or TSV column (default \(defaults.classificationText))"),
         .init("pair-column", help: "classification: second text field or column, for pairs"),
-        .init("label-column", help: "classification: label field or column (default label)"),
+        .init("label-column", help: "classification: label field or column (default \(defaults.classificationLabel))"),
     ]
 
     /// `DataOptions` for the `--data` path with the field flags applied.
@@ -27,9 +30,9 @@ enum DataFlags {
             }
             data.glueTask = task
         }
-        data.classificationText = args.string("text-column") ?? "text"
+        if let t = args.string("text-column") { data.classificationText = t }
         data.classificationTextPair = args.string("pair-column")
-        data.classificationLabel = args.string("label-column") ?? "label"
+        if let l = args.string("label-column") { data.classificationLabel = l }
         return data
     }
 }

@@ -46,6 +46,6 @@ do {
     printStandardError("lorasb \(command.name): \(e.description)\n(see `lorasb \(command.name) --help`)")
     exit(2)
 } catch {
-    printStandardError("lorasb \(command.name): error: \(error)")
+    printStandardError("lorasb \(command.name): \(SettingFlags.message(error))")
     exit(1)
 }

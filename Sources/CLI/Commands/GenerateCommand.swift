@@ -5,16 +5,19 @@ import LoRASB
 struct GenerateCommand: Command {
     static let name = "generate"
     static let summary = "generate text from a prompt with a decoder model (KV cache, sampling)"
+    /// The library's defaults, quoted by the help and kept by every unset flag.
+    static let defaults = GenerationOptions()
+
     static let flags: [Arguments.Flag] = [
         .init("model", help: "model folder (config.json + safetensors) or .gguf file"),
         .init("adapter", aliases: ["adapter-path"], help: "a lorasb adapter folder (from lorasb train) to load onto the model"),
         .init("prompt", help: "the prompt text"),
         .init("chat", value: false, help: "wrap the prompt as a user message with the model's chat template"),
-        .init("max-tokens", help: "new tokens at most (default 128)"),
-        .init("temperature", help: "0 = greedy (default); higher = more random"),
-        .init("top-k", help: "sample among the k most likely tokens (default: all)"),
-        .init("top-p", help: "sample from the smallest set reaching this probability (default 1)"),
-        .init("seed", help: "sampling seed (default 0)"),
+        .init("max-tokens", help: "new tokens at most (default \(defaults.maxNewTokens))"),
+        .init("temperature", help: "0 = greedy; higher = more random (default \(defaults.temperature))"),
+        .init("top-k", help: "sample among the k most likely tokens; 0 = all (default \(defaults.topK))"),
+        .init("top-p", help: "sample from the smallest set reaching this probability (default \(defaults.topP))"),
+        .init("seed", help: "sampling seed (default \(defaults.seed))"),
         .init("stop", help: "stop when the generated text contains this string"),
         PrecisionFlag.flag,
     ]
@@ -22,11 +25,12 @@ struct GenerateCommand: Command {
     static func run(_ args: Arguments) throws {
         let modelURL = URL(fileURLWithPath: try args.required("model"))
         let prompt = try args.required("prompt")
-        var options = GenerationOptions(maxNewTokens: try args.int("max-tokens") ?? 128)
-        options.temperature = Float(try args.double("temperature") ?? 0)
-        options.topK = try args.int("top-k") ?? 0
-        options.topP = Float(try args.double("top-p") ?? 1)
-        options.seed = UInt64(try args.int("seed") ?? 0)
+        var options = defaults
+        try args.override(&options.maxNewTokens, "max-tokens", atLeast: 0)
+        try args.override(&options.temperature, "temperature")
+        try args.override(&options.topK, "top-k", atLeast: 0)
+        try args.override(&options.topP, "top-p")
+        try args.override(&options.seed, "seed")
         guard options.maxNewTokens >= 0, options.temperature >= 0, options.topK >= 0,
               options.topP > 0, options.topP <= 1 else {
             throw CLIError("--max-tokens, --temperature and --top-k must be ≥ 0, --top-p in (0, 1]")

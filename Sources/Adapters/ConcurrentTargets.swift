@@ -1,0 +1,27 @@
+import Foundation
+import Tensor
+
+/// Per-target work of an initialisation (one SVD per targeted matrix) spread over the cores,
+/// with results that do not depend on which core does which target.
+enum ConcurrentTargets {
+    /// `body(i, &generator)` for every target `i < count`, each with its own random stream
+    /// forked from `seed` in target order. Targets run concurrently, each on one BLAS thread:
+    /// the products of a rank-r randomized SVD are too narrow to keep two BLAS threads busy, and
+    /// its QR steps run on one thread anyway. The first error, in target order, is thrown.
+    static func map<T>(_ count: Int, seed: UInt64,
+                       _ body: (_ target: Int, _ generator: inout SeededGenerator) throws -> T) throws -> [T] {
+        var generator = SeededGenerator(seed: seed)
+        let generators = (0..<count).map { _ in generator.fork() }
+        var results = [Result<T, Error>?](repeating: nil, count: count)
+        let lock = NSLock()
+        Gemm.concurrentProducts(count) { i, _ in
+            var own = generators[i]
+            let result = Result { try body(i, &own) }
+            lock.lock(); results[i] = result; lock.unlock()
+        }
+        return try results.enumerated().map { i, result in
+            guard let result else { preconditionFailure("target \(i) was not processed") }
+            return try result.get()
+        }
+    }
+}
