@@ -14,6 +14,9 @@ public struct AdapterManifest: Codable, Sendable, Equatable {
     public var task: String
     /// Class names of a classification head, index = class id.
     public var labels: [String]?
+    /// Transformers' `problem_type` of a sequence head when it is not classification:
+    /// `"regression"` for a one-output head trained with mean squared error (absent otherwise).
+    public var problemType: String? = nil
     /// Trainable parameter count (PEFT's count).
     public var trainableParameters: Int
     /// LoRA-SB: η_eff the initialisation used (it scales R).

@@ -19,12 +19,23 @@ public struct AdaptedModel {
         return LoadedModel.configLabels(model.files)
     }
 
+    /// What the attached head predicts: the adapter's classes or regression, else what a merged
+    /// export's `config.json` says (`id2label`). A one-output head is a regression (cross-entropy
+    /// needs two classes). nil for a decoder, or a head without label names.
+    public var headLayout: ClassificationLayout? {
+        guard let classifier = model.classifier else { return nil }
+        if classifier.labelCount == 1 { return .regression(range: nil) }
+        return labels.map { ClassificationLayout.classes(labels: $0, task: nil) }
+    }
+
     /// Opens the model at `modelURL` and, when given, loads the adapter folder `adapter` onto it.
     /// A classifier's head is sized by the adapter's label count. Throws (naming the file) for
     /// a missing or corrupt adapter folder and for an adapter made for another model or task.
-    public init(model modelURL: URL, adapter: URL?, seed: UInt64 = 0) throws {
+    public init(model modelURL: URL, adapter: URL?, seed: UInt64 = 0,
+                opener: ModelOpening = ModelOpener()) throws {
+        let files = try opener.files(at: modelURL)
         guard let adapter else {
-            model = try LoadedModel(modelURL, seed: seed)
+            model = try LoadedModel(files: files, seed: seed)
             adapters = nil
             manifest = nil
             return
@@ -36,12 +47,12 @@ public struct AdaptedModel {
         }
         let manifest = try AdapterFolder.manifest(in: adapter)
         // The task first: an encoder cannot even be built without the adapter's label count.
-        let task: TaskKind = try ModelFiles(url: modelURL).config.family == .llama ? .causalLM : .sequenceClassification
+        let task: TaskKind = files.config.family == .llama ? .causalLM : .sequenceClassification
         guard manifest.task == task.rawValue else {
             throw AdapterError.mismatch(path: adapter.path, problem:
                 "the adapter is for a \(manifest.task) model; \(modelURL.path) is a \(task.rawValue) model")
         }
-        let model = try LoadedModel(modelURL, labelCount: manifest.labels?.count, seed: seed)
+        let model = try LoadedModel(files: files, labelCount: ClassificationLayout.headOutputs(of: manifest), seed: seed)
         let (set, loaded) = try AdapterFolder.load(adapter, onto: model.network, identity: model.identity)
         self.model = model
         adapters = set

@@ -15,13 +15,9 @@ public enum EvaluationMetric: String, Sendable, CaseIterable {
     case loss
     /// Greedy generation, the last number of the output against the number after `####`.
     case gsm8k
-    /// Accuracy, F1 and Matthews correlation of a classification head.
+    /// Accuracy, F1 and Matthews correlation of a classification head; Pearson and Spearman
+    /// correlation of a regression head.
     case classification
-}
-
-/// Which split of a data folder to evaluate.
-public enum DataSplit: String, Sendable, CaseIterable {
-    case train, valid, test
 }
 
 /// Everything an evaluation is told.
@@ -41,8 +37,11 @@ public struct EvaluationRequest: Sendable {
     public var maxSequenceLength: Int = 2048
     /// What the frozen weights' products compute in (`bf16` needs AVX-512 BF16).
     public var precision: ComputePrecision = .fp32
-    /// `chatml`, `llama3`, `none`, or nil for the model's own template.
-    public var chatTemplate: String?
+    /// `chatml`, `llama3`, `none`, or nil for the model's own template (`data.promptFormat`).
+    public var chatTemplate: String? {
+        get { data.promptFormat }
+        set { data.promptFormat = newValue }
+    }
     /// Writes input ids, attention mask (and token types) and the logits of the evaluated
     /// examples, in file order, to this safetensors file (for comparisons with other tools).
     public var dumpLogits: URL?
@@ -71,10 +70,14 @@ public struct EvaluationResult: Sendable {
 /// or classification metrics. Progress and notes go to `say` / `progress`.
 public final class EvaluationJob {
     public let request: EvaluationRequest
+    let opener: ModelOpening
     let progress: (String) -> Void
 
-    public init(_ request: EvaluationRequest, progress: @escaping (String) -> Void = { _ in }) {
+    /// `opener` hands out the model's files (share the training run's to open them once).
+    public init(_ request: EvaluationRequest, opener: ModelOpening = ModelOpener(),
+                progress: @escaping (String) -> Void = { _ in }) {
         self.request = request
+        self.opener = opener
         self.progress = progress
     }
 
@@ -83,7 +86,7 @@ public final class EvaluationJob {
         guard r.batchSize >= 1 else { throw SettingError("batchSize", "must be at least 1, got \(r.batchSize)") }
         guard r.maxNewTokens >= 1 else { throw SettingError("maxNewTokens", "must be at least 1, got \(r.maxNewTokens)") }
         if let limit = r.limit, limit < 1 { throw SettingError("limit", "must be at least 1, got \(limit)") }
-        let adapted = try AdaptedModel(model: r.model, adapter: r.adapter)
+        let adapted = try AdaptedModel(model: r.model, adapter: r.adapter, opener: opener)
         try adapted.model.network.use(r.precision)
         switch adapted.model.task {
         case .causalLM: return try evaluateDecoder(adapted)
@@ -99,11 +102,11 @@ public final class EvaluationJob {
         if r.metric == .classification {
             throw DataError(path: model.url.path, "classification metrics need an encoder with a classification head")
         }
-        let file = try splitFile(fileExtension: "jsonl")
+        let file = try r.data.file(of: r.split, fileExtension: "jsonl")
         let dataset = try LanguageModelingDataset.load(file, format: r.data.languageModelingFormat)
         let examples = limited(dataset.examples)
         guard !examples.isEmpty else { throw DataError(file, "no examples to evaluate") }
-        let format = try PromptFormat(tokenizer: model.tokenizer, override: r.chatTemplate)
+        let format = try PromptFormat(tokenizer: model.tokenizer, override: r.data.promptFormat)
 
         var metric = r.metric
         if metric == .auto { metric = EvaluationJob.looksLikeGSM8K(examples) ? .gsm8k : .loss }
@@ -172,63 +175,41 @@ public final class EvaluationJob {
         if r.metric == .gsm8k {
             throw DataError(path: model.url.path, "GSM8K needs a decoder (a causal language model)")
         }
-        guard let labels = adapted.labels else {
+        guard let head = adapted.headLayout else {
             throw DataError(path: model.url.path, "the model has no trained classification head: give an adapter (or a merged export with id2label)")
         }
-        let task = r.data.resolvedGLUETask
-        let file = try splitFile(fileExtension: "tsv", glue: task)
-        let format: ClassificationFileFormat = task.map { .tsv($0.tableFormat) }
-            ?? r.data.classificationFormat(tsv: file.pathExtension.lowercased() == "tsv")
+        let file = try r.data.file(of: r.split, fileExtension: r.data.classificationFileExtension)
+        let (format, task) = r.data.classificationFormat(of: file)
+        let layout = try EvaluationJob.layout(head, task: task, requested: r.data.headTask)
         let dataset = try ClassificationDataset.load(file, format: format).prefix(r.limit)
         guard dataset.count > 0 else { throw DataError(file, "no examples to evaluate") }
-        let examples = try dataset.encoded(with: model.tokenizer, labels: labels,
-                                           maxLength: min(r.maxSequenceLength, model.files.config.maxPositions)).examples
+        let examples = try layout.encode(dataset, with: model.tokenizer,
+                                         maxLength: min(r.maxSequenceLength, model.files.config.maxPositions)).examples
         if let dump = r.dumpLogits { try dumpLogits(model, examples, to: dump) }
-        let predicted = try Evaluation.predictions(model, examples, batchSize: r.batchSize)
-        let references = examples.map { $0.label ?? -1 }
-        let metrics: [ClassificationMetric] = task?.metrics ?? [.accuracy, .f1, .matthewsCorrelation]
-        let all = metrics + ClassificationMetric.allCases.filter { !metrics.contains($0) }
-        let positive = task.flatMap { $0.positiveLabel }.flatMap { labels.firstIndex(of: $0) }
-        var values = Evaluation.classificationScores(predictions: predicted, references: references,
-                                                     metrics: all, positive: positive)
-            .map { (name: $0.0.rawValue, value: $0.1) }
+        var values = try HeadScores.scores(model, examples, layout: layout, batchSize: r.batchSize, allMetrics: true)
         let loss = try Evaluation.loss(model, examples, batchSize: r.batchSize)
         values.append(("loss", loss.loss))
         return EvaluationResult(metric: .classification, file: file.path, examples: examples.count, values: values)
     }
 
-    // MARK: shared
-
-    /// The file of the requested split (a file path is used as it is).
-    func splitFile(fileExtension: String, glue: GLUETask? = nil) throws -> URL {
-        var path = request.data.path
-        if let glue {
-            let own = path.appendingPathComponent(glue.folderName)
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: own.path, isDirectory: &isDirectory), isDirectory.boolValue { path = own }
-        }
-        let files = try DataSplitFiles.locate(path, fileExtension: fileExtension)
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-            return path
-        }
-        switch request.split {
-        case .train?:
-            guard let f = files.train else { throw DataError(path, "no train.\(fileExtension)") }
-            return f
-        case .valid?:
-            guard let f = files.validation else { throw DataError(path, "no valid/validation/dev.\(fileExtension)") }
-            return f
-        case .test?:
-            guard let f = files.test else { throw DataError(path, "no test.\(fileExtension)") }
-            return f
-        case nil:
-            guard let f = files.validation ?? files.test else {
-                throw DataError(path, "no validation or test split (choose the train split to evaluate the training file)")
+    /// The head's layout with the data's GLUE task (its metrics, positive class and score range);
+    /// a `headTask` the head was not trained for is refused.
+    static func layout(_ head: ClassificationLayout, task: GLUETask?, requested: HeadTask?) throws -> ClassificationLayout {
+        switch head {
+        case .regression:
+            if requested == .classification {
+                throw SettingError("headTask", "the model's head is a regression (one output), not a classifier")
             }
-            return f
+            return .regression(range: task?.targetRange)
+        case .classes(let labels, _):
+            if requested == .regression {
+                throw SettingError("headTask", "the model's head is a classifier of \(labels.count) classes, not a regression")
+            }
+            return .classes(labels: labels, task: task)
         }
     }
+
+    // MARK: shared
 
     func limited<T>(_ xs: [T]) -> [T] {
         guard let n = request.limit else { return xs }

@@ -19,8 +19,11 @@ public struct FineTuneRequest: Sendable, Equatable {
     public var output: URL
     /// A checkpoint folder or a run folder to continue from.
     public var resume: URL?
-    /// `chatml`, `llama3`, `none`, or nil for the model's own template.
-    public var chatTemplate: String?
+    /// `chatml`, `llama3`, `none`, or nil for the model's own template (`data.promptFormat`).
+    public var chatTemplate: String? {
+        get { data.promptFormat }
+        set { data.promptFormat = newValue }
+    }
     /// LoRA-SB's η_eff: the paper's formula, the authors' code's step count, or a given value.
     public var initLearningRate: InitLearningRate
     /// What the frozen weights' products compute in (`bf16` needs AVX-512 BF16).
@@ -44,7 +47,7 @@ public struct FineTuneRequest: Sendable, Equatable {
         self.maxSequenceLength = maxSequenceLength
         self.output = output
         self.resume = resume
-        self.chatTemplate = chatTemplate
+        if let chatTemplate { self.data.promptFormat = chatTemplate }
         self.initLearningRate = initLearningRate
         self.evaluateBase = evaluateBase
         self.commandLine = commandLine
@@ -60,104 +63,66 @@ public struct FineTuneResult: Sendable {
     /// After the initialisation, before the first step (LoRA-SB folds the first step in).
     public var initValidationLoss: Double?
     public var finalValidationLoss: Double?
-    /// Classification: the metrics on the validation split, base (untrained head) and final.
+    /// Classification: the head's metrics on the validation split after training (a regression:
+    /// Pearson, then Spearman).
     public var finalMetrics: [(String, Double)]
     public var initialisation: InitializationReport?
     public var truncation: TruncationReport
     public var trainingSeconds: Double
 }
 
-/// Fine-tunes a model end to end: opens model and data, tokenises, attaches and initialises the
-/// adapter (LoRA-SB by default), trains, evaluates and saves. Messages go to `say`.
+/// Fine-tunes a model end to end, stage by stage: read the data (`TrainingData`), open the
+/// model once (`ModelOpening`), plan the steps (`TrainingPlan`), measure the base model, attach
+/// and initialise the adapter (`AdapterAttachment`), train, and score the head (`HeadScores`).
+/// Messages go to `say`.
 public final class FineTuneJob {
     public let request: FineTuneRequest
+    let opener: ModelOpening
     let say: (String) -> Void
 
-    public init(_ request: FineTuneRequest, say: @escaping (String) -> Void) {
+    /// `opener` hands out the model's files; share one with later stages (an evaluation of the
+    /// trained adapter) so the run opens them once.
+    public init(_ request: FineTuneRequest, opener: ModelOpening = ModelOpener(), say: @escaping (String) -> Void) {
         self.request = request
+        self.opener = opener
         self.say = say
     }
 
     public func run(progress: ProgressPrinter?, interrupt: InterruptMonitor?) throws -> FineTuneResult {
         let r = request
-        try r.trainer.validate()
-        try r.adapter.validate()
-        guard r.maxSequenceLength >= 2 else {
-            throw SettingError("maxSequenceLength", "must be at least 2, got \(r.maxSequenceLength)")
-        }
+        try validate()
         try TrainingCheckpoint.createFolder(r.output)
 
-        // Data first: an encoder's head size comes from the label set.
-        let prepared = try prepareData()
-        let model = try LoadedModel(r.model, labelCount: prepared.labels?.count, seed: r.adapter.seed)
+        // The model's form decides how the data is read; an encoder's head size comes from it.
+        let files = try opener.files(at: r.model)
+        let data = try TrainingData.load(r.data, family: files.config.family)
+        let model = try LoadedModel(files: files, labelCount: data.layout?.headOutputs, seed: r.adapter.seed)
         try model.network.use(r.precision)
-        let encoded = try encode(prepared, with: model)
-        say("data: \(encoded.train.count) training examples, \(encoded.validation.count) validation (\(prepared.validationName)); \(encoded.truncation.truncatedExamples) truncated to \(r.maxSequenceLength) tokens (\(encoded.truncation.removedTokens) tokens cut), \(encoded.truncation.droppedExamples) dropped")
+        let encoded = try data.encoded(with: model.tokenizer, maxSequenceLength: r.maxSequenceLength)
+        say("data: \(encoded.train.count) training examples, \(encoded.validation.count) validation (\(data.validationName)); \(encoded.truncation.truncatedExamples) truncated to \(r.maxSequenceLength) tokens (\(encoded.truncation.removedTokens) tokens cut), \(encoded.truncation.droppedExamples) dropped")
         guard !encoded.train.isEmpty else { throw TrainingStopped(description: "no training example is left after truncation") }
 
-        var trainer = r.trainer
-        let loader = try BatchLoader(examples: encoded.train, batchSize: trainer.batchSize,
-                                     padTokenID: model.padTokenID, seed: trainer.seed)
-        if let epochs = r.epochs {
-            trainer.iterations = max(1, Int((Double(loader.batchesPerEpoch) * epochs / Double(trainer.gradientAccumulation)).rounded(.up)))
-        }
-        let validationBatches = try BatchLoader.evaluationBatches(encoded.validation, batchSize: trainer.batchSize,
-                                                                  padTokenID: model.padTokenID)
-        let evalBatches = trainer.validationBatches > 0 ? Array(validationBatches.prefix(trainer.validationBatches)) : validationBatches
-        if evalBatches.isEmpty { say("no validation data: validation loss is not measured") }
-
+        let plan = try TrainingPlan(r, data: encoded, padTokenID: model.padTokenID)
+        if plan.evaluationBatches.isEmpty { say("no validation data: validation loss is not measured") }
         var baseLoss: Double?
-        if r.evaluateBase, r.resume == nil, !evalBatches.isEmpty {
-            baseLoss = try Trainer.meanLoss(of: model.network, over: evalBatches)
+        if r.evaluateBase, r.resume == nil, !plan.evaluationBatches.isEmpty {
+            baseLoss = try Trainer.meanLoss(of: model.network, over: plan.evaluationBatches)
             say("base model: validation loss \(fmt(baseLoss))")
         }
 
-        // The adapter: from a checkpoint, or freshly initialised.
-        let adapters: AdapterSet
-        var report: InitializationReport?
-        var checkpoint: URL?
-        var eta: Double?
-        if let resume = r.resume {
-            let folder = try TrainingCheckpoint.locate(resume)
-            (adapters, _) = try AdapterFolder.load(folder, onto: model.network, identity: model.identity)
-            checkpoint = folder
-            say("resuming from \(folder.path)")
-        } else {
-            let train = encoded.train
-            let pad = model.padTokenID
-            let context = InitializationContext(
-                samples: .training(count: train.count) { indices in
-                    try BatchLoader.evaluationBatches(indices.map { train[$0] }, batchSize: trainer.batchSize,
-                                                      padTokenID: pad).map(TrainingBatch.init)
-                },
-                learningRate: r.initLearningRate,
-                schedule: RunSchedule(learningRate: trainer.learningRate, warmupRatio: trainer.warmupRatio,
-                                      totalSteps: trainer.iterations,
-                                      epochs: r.epochs ?? Double(trainer.iterations * trainer.batchSize * trainer.gradientAccumulation) / Double(train.count)))
-            (adapters, report) = try AdapterFactory.attach(r.adapter, to: model.network, context: context)
-            eta = report?.effectiveLearningRate
-            if let report {
-                say("LoRA-SB initialisation: gradients of \(report.samples) samples, η_eff = \(String(format: "%.3g", report.effectiveLearningRate))")
-                say(String(format: "initialised %d targets in %.1f s (gradients %.1f s, SVD %.1f s); rank-%d ΔW keeps %.1f%% of its energy on average",
-                           report.energyKept.count, report.gradientSeconds + report.svdSeconds,
-                           report.gradientSeconds, report.svdSeconds, r.adapter.rank, 100 * report.meanEnergyKept))
+        let attachment = try AdapterAttachment(r, model: model, train: encoded.train, plan: plan,
+                                               layout: data.layout, say: say)
+        let log = try MetricsLogger(url: r.output.appendingPathComponent("metrics.jsonl"), append: r.resume != nil)
+        let loop = try Trainer(model: model.network, adapters: attachment.adapters, manifest: attachment.manifest,
+                               settings: plan.trainer, loader: plan.loader, validation: plan.validationBatches,
+                               output: r.output, log: log, progress: progress)
+        if let layout = data.layout, layout.isRegression, !encoded.validation.isEmpty {
+            // A regression's loss says little about ranking: Pearson and Spearman with every validation.
+            loop.validationMetrics = {
+                try HeadScores.scores(model, encoded.validation, layout: layout, batchSize: plan.trainer.batchSize)
             }
         }
-        // Attaching may have made weights trainable (full fine-tuning): those compute in fp32.
-        try model.network.use(r.precision)
-        let total = model.files.parameterCount
-        let trainable = adapters.trainableParameterCount
-        say("trainable params: \(trainable.formatted()) || all params: \(total.formatted()) || trainable%: \(String(format: "%.4f", 100 * Double(trainable) / Double(total)))")
-
-        let manifest = AdapterManifest(settings: r.adapter, modules: adapters.entries.map(\.target.modulePath),
-                                       baseModel: model.identity, task: model.task.rawValue,
-                                       labels: prepared.labels?.labels, trainableParameters: trainable,
-                                       effectiveLearningRate: eta, training: r.commandLine)
-        let log = try MetricsLogger(url: r.output.appendingPathComponent("metrics.jsonl"), append: r.resume != nil)
-        let loop = try Trainer(model: model.network, adapters: adapters, manifest: manifest, settings: trainer,
-                               loader: loader, validation: validationBatches, output: r.output,
-                               log: log, progress: progress)
-        if let checkpoint { try loop.restore(checkpoint) }
+        if let checkpoint = attachment.checkpoint { try loop.restore(checkpoint) }
 
         // The trainer measures validation loss before its first step (after the
         // initialisation) and after its last.
@@ -167,71 +132,27 @@ public final class FineTuneJob {
         var metrics: [(String, Double)] = []
         if case .finished = outcome {
             finalLoss = loop.validationHistory.last?.loss
-            if model.task == .sequenceClassification, let labels = prepared.labels, !encoded.validation.isEmpty {
-                let predicted = try Evaluation.predictions(model, encoded.validation, batchSize: trainer.batchSize)
-                let references = encoded.validation.map { $0.label ?? -1 }
-                let task = prepared.glueTask
-                let positive = task?.positiveClass(in: labels)
-                for (m, v) in Evaluation.classificationScores(predictions: predicted, references: references,
-                                                              metrics: task?.metrics ?? [.accuracy, .f1, .matthewsCorrelation],
-                                                              positive: positive) {
-                    metrics.append((m.rawValue, v))
-                }
+            if let layout = data.layout, !encoded.validation.isEmpty {
+                metrics = try HeadScores.scores(model, encoded.validation, layout: layout, batchSize: plan.trainer.batchSize)
+                    .map { ($0.name, $0.value) }
                 try log.log([("step", MetricValue.integer(loop.state.step))] + metrics.map { ($0.0, MetricValue.number($0.1)) })
             }
             say("saved the adapter to \(r.output.path)")
         }
-        return FineTuneResult(outcome: outcome, trainableParameters: trainable, totalParameters: total,
+        return FineTuneResult(outcome: outcome, trainableParameters: attachment.adapters.trainableParameterCount,
+                              totalParameters: model.files.parameterCount,
                               baseValidationLoss: baseLoss, initValidationLoss: initLoss,
-                              finalValidationLoss: finalLoss, finalMetrics: metrics, initialisation: report,
+                              finalValidationLoss: finalLoss, finalMetrics: metrics, initialisation: attachment.report,
                               truncation: encoded.truncation, trainingSeconds: loop.state.trainingSeconds)
     }
 
-    // MARK: data
-
-    struct PreparedData {
-        var languageModeling: (train: [LanguageModelingExample], validation: [LanguageModelingExample])?
-        var classification: (train: ClassificationDataset, validation: ClassificationDataset?)?
-        var labels: LabelVocabulary?
-        var glueTask: GLUETask?
-        var validationName: String
-    }
-
-    /// Reads the data in the form the model's family needs (decided from its config alone).
-    func prepareData() throws -> PreparedData {
-        let config = try ModelFiles(url: request.model).config
-        if config.family == .llama {
-            let s = try request.data.languageModelingSplits()
-            return PreparedData(languageModeling: (s.train, s.validation), validationName: s.validationName)
+    /// Refuses settings no stage could run with, before anything is read.
+    func validate() throws {
+        try request.trainer.validate()
+        try request.adapter.validate()
+        guard request.maxSequenceLength >= 2 else {
+            throw SettingError("maxSequenceLength", "must be at least 2, got \(request.maxSequenceLength)")
         }
-        let s = try request.data.classificationSplits()
-        return PreparedData(classification: (s.train, s.validation), labels: s.train.labelVocabulary,
-                            glueTask: s.task, validationName: s.validation?.path ?? "none")
-    }
-
-    struct EncodedData {
-        var train: [TokenizedExample]
-        var validation: [TokenizedExample]
-        var truncation: TruncationReport
-    }
-
-    func encode(_ data: PreparedData, with model: LoadedModel) throws -> EncodedData {
-        let limit = request.maxSequenceLength
-        if let lm = data.languageModeling {
-            let format = try PromptFormat(tokenizer: model.tokenizer, override: request.chatTemplate)
-            let truncation = try SequenceTruncation(maxLength: limit)
-            let train = truncation.apply(try lm.train.map(format.encode))
-            let validation = truncation.apply(try lm.validation.map(format.encode))
-            return EncodedData(train: train.examples, validation: validation.examples, truncation: train.report)
-        }
-        guard let c = data.classification, let labels = data.labels else {
-            throw TrainingStopped(description: "no data")
-        }
-        let (train, cut) = try c.train.encoded(with: model.tokenizer, labels: labels.labels, maxLength: limit)
-        let validation = try c.validation.map { try $0.encoded(with: model.tokenizer, labels: labels.labels, maxLength: limit).examples } ?? []
-        var report = TruncationReport()
-        report.truncatedExamples = cut
-        return EncodedData(train: train, validation: validation, truncation: report)
     }
 
     private func fmt(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "n/a" }

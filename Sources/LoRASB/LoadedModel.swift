@@ -30,10 +30,15 @@ public final class LoadedModel {
 
     /// Opens `url`. Encoders get a classification head of `labelCount` outputs (fresh, from
     /// `seed`, unless the checkpoint has one).
-    public init(_ url: URL, labelCount: Int? = nil, seed: UInt64 = 0) throws {
-        self.url = url
-        files = try ModelFiles(url: url)
-        tokenizer = try Tokenizer.load(model: url)
+    public convenience init(_ url: URL, labelCount: Int? = nil, seed: UInt64 = 0) throws {
+        try self.init(files: ModelFiles(url: url), labelCount: labelCount, seed: seed)
+    }
+
+    /// Builds the network and tokenizer from files already opened (see `ModelOpening`).
+    public init(files: ModelFiles, labelCount: Int? = nil, seed: UInt64 = 0) throws {
+        url = files.url
+        self.files = files
+        tokenizer = try Tokenizer.load(files: files)
         switch files.config.family {
         case .llama:
             task = .causalLM

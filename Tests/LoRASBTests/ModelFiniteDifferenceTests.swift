@@ -7,7 +7,7 @@ import Tensor
 /// Backward through whole tiny models against central finite differences of the loss.
 @Suite struct ModelFiniteDifferenceTests {
     /// Checks `count` entries of `parameter`'s gradient against (L(w+h) − L(w−h)) / 2h.
-    func check(_ parameter: Parameter, count: Int, loss: () throws -> Float) throws -> Float {
+    static func check(_ parameter: Parameter, count: Int, loss: () throws -> Float) throws -> Float {
         let analytic = try #require(parameter.gradient).array
         var worst: Float = 0
         let p = parameter.value.pointer, n = parameter.value.count
@@ -34,7 +34,7 @@ import Tensor
         for n in names { try #require(model.parameter(named: n)).isTrainable = true }
         _ = try model.lossAndGradients(batch)
         for n in names {
-            let err = try check(try #require(model.parameter(named: n)), count: 12) { try model.loss(batch) }
+            let err = try Self.check(try #require(model.parameter(named: n)), count: 12) { try model.loss(batch) }
             #expect(err < 2e-2, "\(n): relative error \(err)")
         }
     }
@@ -51,7 +51,7 @@ import Tensor
         for n in names { try #require(model.parameter(named: n)).isTrainable = true }
         _ = try model.lossAndGradients(batch, targets: targets)
         for n in names {
-            let err = try check(try #require(model.parameter(named: n)), count: 12) {
+            let err = try Self.check(try #require(model.parameter(named: n)), count: 12) {
                 try model.loss(batch, targets: targets)
             }
             #expect(err < 2e-2, "\(n): relative error \(err)")

@@ -75,10 +75,11 @@ final class ClassificationLoadingTests: XCTestCase {
         let boolean = try tmp.write("b.jsonl", "{\"text\": \"x\", \"label\": 1}\n{\"text\": \"y\", \"label\": true}\n")
         XCTAssertThrowsError(try ClassificationDataset.loadJSONL(boolean)) { error in
             XCTAssertEqual(error as? DataError, DataError(boolean, line: 2,
-                "field \"label\" should be a label (a string or an integer), found a boolean"))
+                "field \"label\" should be a label (a string or a number), found a boolean"))
         }
-        let fraction = try tmp.write("f.jsonl", "{\"text\": \"x\", \"label\": 0.5}\n")
-        XCTAssertThrowsError(try ClassificationDataset.loadJSONL(fraction))
+        // Fractional numbers are scores (regression targets), kept in their shortest exact form.
+        let fraction = try tmp.write("f.jsonl", "{\"text\": \"x\", \"label\": 0.5}\n{\"text\": \"y\", \"label\": 3.8}\n")
+        XCTAssertEqual(try ClassificationDataset.loadJSONL(fraction).examples.map(\.label), ["0.5", "3.8"])
     }
 
     func testUnknownLabelNamesLine() throws {

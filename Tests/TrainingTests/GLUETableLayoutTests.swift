@@ -9,11 +9,11 @@ import XCTest
 final class GLUETableLayoutTests: XCTestCase {
     func testRealFilesAreDetectedAsTheirPresets() throws {
         let glue = try TestPaths.require(TestPaths.sharedData.appendingPathComponent("glue"))
-        for task in GLUETask.allCases {
+        for task in [GLUETask.cola, .mrpc, .rte] {   // the tasks whose data is shared
             for split in ["train", "dev"] {
                 let url = glue.appendingPathComponent(task.folderName).appendingPathComponent("\(split).tsv")
                 let (layout, data) = try GLUETableLayout.load(url)
-                XCTAssertEqual(layout.task.preset, task, url.path)
+                XCTAssertEqual(layout.task, task, url.path)
                 XCTAssertEqual(layout.format, task.tableFormat, url.path)
                 XCTAssertEqual(data.examples, try ClassificationDataset.loadTSV(url, format: task.tableFormat).examples)
             }

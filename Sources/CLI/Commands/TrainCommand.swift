@@ -55,7 +55,9 @@ struct TrainCommand: Command {
         if let config = args.string("config") {
             try args.applyDefaults(ConfigFile.read(config), flags: flags, source: config)
         }
-        let request = try makeRequest(args)
+        // The default targets need the model's family: the job reuses this opening.
+        let opener = ModelOpener()
+        let request = try makeRequest(args, opener: opener)
         let json = args.has("json")
         let printer = ProgressPrinter.standardError()
         let say: (String) -> Void = { printer.message($0) }
@@ -63,7 +65,7 @@ struct TrainCommand: Command {
             if count == 1 { say("interrupted: finishing this step and saving a checkpoint (Ctrl-C again to quit at once)") }
         }
         defer { interrupt.cancel() }
-        let result = try FineTuneJob(request, say: say).run(progress: printer, interrupt: interrupt)
+        let result = try FineTuneJob(request, opener: opener, say: say).run(progress: printer, interrupt: interrupt)
         printer.finish()
         if json {
             printJSON(result, request)
@@ -74,13 +76,13 @@ struct TrainCommand: Command {
     }
 
     /// The request the flags describe: the library's defaults, with what the flags set.
-    static func makeRequest(_ args: Arguments) throws -> FineTuneRequest {
+    static func makeRequest(_ args: Arguments, opener: ModelOpening = ModelOpener()) throws -> FineTuneRequest {
         let modelURL = URL(fileURLWithPath: try args.required("model"))
         var data = try DataFlags.options(args)
         data.maxTrainExamples = try positive(args, "train-examples")
         data.maxValidationExamples = try args.int("val-examples")
 
-        let family = try ModelFiles(url: modelURL).config.family
+        let family = try opener.files(at: modelURL).config.family
         var adapter = Self.adapter
         adapter.targets = LoadedModel.defaultTargets(for: family)
         if let name = args.string("method") { adapter.method = try AdapterMethod(parsing: name) }

@@ -1,4 +1,5 @@
 import Foundation
+import ModelIO
 import Tokenizers
 import Training
 
@@ -54,9 +55,12 @@ public struct ExperimentPlan: Sendable {
     /// Tokenises the suite's data (no model weights are loaded) and estimates every run.
     public static func make(_ suite: ExperimentSuite, throughput: ExperimentThroughput,
                             finished: (ExperimentConfiguration) -> Bool = { _ in false }) throws -> ExperimentPlan {
-        let tokenizer = try Tokenizer.load(model: suite.model)
+        let files = try ModelOpener().files(at: suite.model)
+        let tokenizer = try Tokenizer.load(files: files)
         var sizes: [String: TaskSize] = [:]
-        for task in suite.tasks { sizes[task.name] = try measure(task, suite: suite, tokenizer: tokenizer) }
+        for task in suite.tasks {
+            sizes[task.name] = try measure(task, suite: suite, family: files.config.family, tokenizer: tokenizer)
+        }
         let entries = suite.configurations.map { c -> Entry in
             let size = sizes[c.task] ?? TaskSize(trainExamples: 0, validationExamples: 0, meanTrainTokens: 0, meanValidationTokens: 0)
             let training = Double(suite.steps * suite.batchSize) * size.meanTrainTokens
@@ -75,25 +79,17 @@ public struct ExperimentPlan: Sendable {
         return ExperimentPlan(suite: suite, throughput: throughput, tasks: sizes, entries: entries)
     }
 
-    static func measure(_ task: ExperimentTask, suite: ExperimentSuite, tokenizer: Tokenizer) throws -> TaskSize {
+    /// The examples as a run reads them (`TrainingData`); lengths are counted up to the suite's
+    /// limit without dropping anything, so the estimate sees every example.
+    static func measure(_ task: ExperimentTask, suite: ExperimentSuite, family: ModelFamily,
+                        tokenizer: Tokenizer) throws -> TaskSize {
         let limit = suite.maxSequenceLength
         func mean(_ xs: [TokenizedExample]) -> Double {
             xs.isEmpty ? 0 : Double(xs.map { min($0.tokens.count, limit) }.reduce(0, +)) / Double(xs.count)
         }
-        if task.name == "gsm8k" || task.data.resolvedGLUETask == nil {
-            let splits = try task.data.languageModelingSplits()
-            let format = try PromptFormat(tokenizer: tokenizer)
-            let train = try splits.train.map(format.encode)
-            let validation = try splits.validation.map(format.encode)
-            return TaskSize(trainExamples: train.count, validationExamples: validation.count,
-                            meanTrainTokens: mean(train), meanValidationTokens: mean(validation))
-        }
-        let splits = try task.data.classificationSplits()
-        let labels = splits.train.labelVocabulary.labels
-        let train = try splits.train.encoded(with: tokenizer, labels: labels, maxLength: limit).examples
-        let validation = try splits.validation?.encoded(with: tokenizer, labels: labels, maxLength: limit).examples ?? []
-        return TaskSize(trainExamples: train.count, validationExamples: validation.count,
-                        meanTrainTokens: mean(train), meanValidationTokens: mean(validation))
+        let encoded = try TrainingData.load(task.data, family: family).encoded(with: tokenizer, maxSequenceLength: Int.max)
+        return TaskSize(trainExamples: encoded.train.count, validationExamples: encoded.validation.count,
+                        meanTrainTokens: mean(encoded.train), meanValidationTokens: mean(encoded.validation))
     }
 
     /// The plan as text: one line per run, then the total.

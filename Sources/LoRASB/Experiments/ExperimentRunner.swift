@@ -129,7 +129,9 @@ public final class ExperimentRunner {
                                       trainer: suite.trainerSettings(learningRate: c.learningRate),
                                       maxSequenceLength: suite.maxSequenceLength, output: folder,
                                       evaluateBase: firstOfTask, commandLine: spec(c))
-        let result = try FineTuneJob(request, say: say).run(progress: progress, interrupt: interrupt)
+        // Training and the accuracy evaluation share one opening of the model's files.
+        let opener = ModelOpener()
+        let result = try FineTuneJob(request, opener: opener, say: say).run(progress: progress, interrupt: interrupt)
         guard case .finished = result.outcome else { return nil }
 
         var metrics: [String: Double] = [:]
@@ -149,7 +151,7 @@ public final class ExperimentRunner {
             evaluation.maxNewTokens = g.maxNewTokens
             evaluation.generationsOutput = folder.appendingPathComponent("gsm8k.jsonl")
             let printer = progress
-            let evaluated = try EvaluationJob(evaluation, progress: { printer?.update($0) }).run()
+            let evaluated = try EvaluationJob(evaluation, opener: opener, progress: { printer?.update($0) }).run()
             progress?.finish()
             metrics[ExperimentRecord.gsm8kAccuracy] = evaluated.value("accuracy")
             metrics["gsm8k_correct"] = evaluated.value("correct")

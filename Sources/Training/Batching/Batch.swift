@@ -6,6 +6,8 @@ public enum BatchLabels: Equatable, Sendable {
     case tokens([Int])
     /// Sequence classification: one class index per row.
     case classes([Int])
+    /// Sequence regression: one target value per row.
+    case values([Float])
 }
 
 /// A padded batch: `rows` sequences of `sequenceLength` positions, row-major, real tokens first
@@ -33,6 +35,7 @@ public struct Batch: Equatable, Sendable {
         switch labels {
         case .tokens(let l): return l.lazy.filter { $0 != BatchCollator.ignoreIndex }.count
         case .classes(let c): return c.count
+        case .values(let v): return v.count
         }
     }
 }
@@ -51,13 +54,14 @@ public struct BatchCollator: Sendable {
     }
 
     /// The batch of `examples[i]` for each i in `indices`, padded to the longest of them.
-    /// All must be of one kind (all classification or all language modelling).
+    /// All must be of one kind (all classification, all regression or all language modelling).
     public func collate(_ examples: [TokenizedExample], indices: [Int]) -> Batch {
         precondition(!indices.isEmpty, "a batch needs at least one example")
         let rows = indices.map { examples[$0] }
-        let isClassification = rows[0].label != nil
-        precondition(rows.allSatisfy { ($0.label != nil) == isClassification },
-                     "a batch mixes classification and language-modelling examples")
+        let isClassification = rows[0].isSequenceExample
+        let isRegression = rows[0].value != nil
+        precondition(rows.allSatisfy { $0.isSequenceExample == isClassification && ($0.value != nil) == isRegression },
+                     "a batch mixes classification, regression and language-modelling examples")
         let length = rows.map(\.tokens.count).max() ?? 0
         var ids = [Int](repeating: padTokenID, count: rows.count * length)
         var mask = [Int](repeating: 0, count: rows.count * length)
@@ -75,8 +79,8 @@ public struct BatchCollator: Sendable {
                 }
             }
         }
-        let labels: BatchLabels = isClassification
-            ? .classes(rows.map { $0.label ?? 0 })
+        let labels: BatchLabels = isRegression ? .values(rows.map { $0.value ?? 0 })
+            : isClassification ? .classes(rows.map { $0.label ?? 0 })
             : .tokens(tokenLabels)
         var batch = Batch(exampleIndices: indices, sequenceLength: length, tokenIDs: ids,
                           attentionMask: mask, labels: labels, lengths: rows.map(\.tokens.count))

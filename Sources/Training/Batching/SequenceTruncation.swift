@@ -49,7 +49,7 @@ public struct SequenceTruncation: Sendable {
                     e.tokenTypes = types
                 }
             }
-            if e.tokens.isEmpty || (e.label == nil && e.targetCount == 0) {
+            if e.tokens.isEmpty || (!e.isSequenceExample && e.targetCount == 0) {
                 report.droppedExamples += 1
                 continue
             }

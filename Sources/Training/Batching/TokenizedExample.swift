@@ -2,11 +2,13 @@
 ///
 /// For language modelling, `targetMask` marks the tokens whose prediction is trained (the
 /// completion of a prompt/completion pair, the assistant turns of a chat); `nil` means every
-/// token. For sequence classification, `label` is the class index and there is no target mask.
+/// token. For sequence classification, `label` is the class index and there is no target mask;
+/// for sequence regression, `value` is the target.
 public struct TokenizedExample: Equatable, Sendable {
     public var tokens: [Int]
     public var targetMask: [Bool]?
     public var label: Int?
+    public var value: Float?
     /// Segment ids (BERT's token types: 0 for the first text of a pair, 1 for the second);
     /// nil means all 0.
     public var tokenTypes: [Int]?
@@ -30,6 +32,19 @@ public struct TokenizedExample: Equatable, Sendable {
         self.tokenTypes = tokenTypes
     }
 
+    /// A regression example with target `value`, with the segment ids of a text pair.
+    public init(tokens: [Int], value: Float, tokenTypes: [Int]? = nil) {
+        precondition(tokenTypes == nil || tokenTypes?.count == tokens.count,
+                     "token types need one id per token")
+        self.tokens = tokens
+        self.targetMask = nil
+        self.value = value
+        self.tokenTypes = tokenTypes
+    }
+
+    /// Whether the example is scored as a whole sequence (a class or a value), not per token.
+    public var isSequenceExample: Bool { label != nil || value != nil }
+
     /// A prompt/completion pair: the loss covers only the completion's tokens.
     public init(prompt: [Int], completion: [Int]) {
         self.init(tokens: prompt + completion,
@@ -38,7 +53,7 @@ public struct TokenizedExample: Equatable, Sendable {
 
     /// How many tokens carry the loss (for language modelling).
     public var targetCount: Int {
-        if label != nil { return 0 }
+        if isSequenceExample { return 0 }
         return targetMask.map { $0.lazy.filter { $0 }.count } ?? tokens.count
     }
 }

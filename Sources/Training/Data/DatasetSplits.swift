@@ -69,11 +69,7 @@ extension GLUETask {
     /// The task's train and dev splits from a GLUE distribution folder: either the task's own
     /// folder (`glue_data/RTE`) or the folder holding all tasks (`glue_data`).
     public func loadSplits(_ path: URL) throws -> DatasetSplits<ClassificationDataset> {
-        let own = path.appendingPathComponent(folderName)
-        var isDirectory: ObjCBool = false
-        let folder = FileManager.default.fileExists(atPath: own.path, isDirectory: &isDirectory) && isDirectory.boolValue
-            ? own : path
-        return try ClassificationDataset.loadSplits(folder, format: .tsv(tableFormat))
+        try ClassificationDataset.loadSplits(folder(in: path), format: .tsv(tableFormat))
     }
 
     /// The class index F1 counts as positive under `vocabulary`, if the task has one.

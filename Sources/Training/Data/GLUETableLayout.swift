@@ -1,26 +1,9 @@
 import Foundation
 
-/// The six GLUE tasks of the LoRA-SB paper's language-understanding table, recognised from the
-/// columns of their distributed TSV files whatever the folder is called. (`GLUETask` holds the
-/// three tasks whose data the experiment suites run on; the other three join it when their jobs
-/// are wired.)
-public enum GLUEPaperTask: String, Sendable, CaseIterable {
-    case cola, sst2, mrpc, qnli, rte, stsb
-
-    /// STS-B's target is a similarity score from 0 to 5, learned by regression; the others classify.
-    public var isRegression: Bool { self == .stsb }
-
-    /// The range a regression target must lie in.
-    public var targetRange: ClosedRange<Float>? { self == .stsb ? 0...5 : nil }
-
-    /// The existing preset of the same task, where there is one.
-    public var preset: GLUETask? { GLUETask(rawValue: rawValue) }
-}
-
 /// What a GLUE file's first line says about it: which task, and which columns hold the texts
 /// and the label (or score).
 public struct GLUETableLayout: Equatable, Sendable {
-    public var task: GLUEPaperTask
+    public var task: GLUETask
     public var format: ClassificationTableFormat
 
     /// Detects the layout from the header names GLUE distributes:
@@ -36,16 +19,14 @@ public struct GLUETableLayout: Equatable, Sendable {
     }
 
     public static func detect(header h: [String]) -> GLUETableLayout? {
-        func has(_ names: String...) -> Bool { names.allSatisfy(h.contains) }
-        func named(_ task: GLUEPaperTask, _ text: String, _ pair: String?, _ label: String) -> GLUETableLayout {
-            GLUETableLayout(task: task, format: ClassificationTableFormat(
-                hasHeader: true, text: .name(text), textPair: pair.map(ColumnSelector.name), label: .name(label)))
+        // Most specific first: QNLI's columns include SST-2's.
+        for task in [GLUETask.mrpc, .qnli, .stsb, .rte, .sst2] {
+            let f = task.tableFormat
+            let columns = [f.text, f.label] + (f.textPair.map { [$0] } ?? [])
+            if columns.allSatisfy({ if case .name(let n) = $0 { return h.contains(n) } else { return false } }) {
+                return GLUETableLayout(task: task, format: f)
+            }
         }
-        if has("#1 String", "#2 String", "Quality") { return named(.mrpc, "#1 String", "#2 String", "Quality") }
-        if has("question", "sentence", "label") { return named(.qnli, "question", "sentence", "label") }
-        if has("sentence1", "sentence2", "score") { return named(.stsb, "sentence1", "sentence2", "score") }
-        if has("sentence1", "sentence2", "label") { return named(.rte, "sentence1", "sentence2", "label") }
-        if has("sentence", "label") { return named(.sst2, "sentence", nil, "label") }
         // CoLA's rows: a source code, the 0/1 label, the original judgement ("" or "*"), the sentence.
         if h.count == 4, h[1] == "0" || h[1] == "1", h[2].isEmpty || h[2] == "*" {
             return GLUETableLayout(task: .cola, format: GLUETask.cola.tableFormat)

@@ -98,15 +98,17 @@ public struct JSONRecord: Sendable {
         return s
     }
 
-    /// A class label: a string, or an integer written as a number (kept as its decimal text).
+    /// A class label or a score: a string, or a number (an integer kept as its decimal text).
     public func label(_ key: String) throws -> String {
         guard let value = fields[key] else { throw missing(key) }
         switch value {
         case .string(let s): return s
         case .integer(let i): return String(i)
         case .number(let d) where d == d.rounded() && abs(d) < 1e15: return String(Int(d))
+        // A score (STS-B-style regression targets), in Swift's shortest exact form.
+        case .number(let d) where d.isFinite: return String(d)
         default:
-            throw error("field \"\(key)\" should be a label (a string or an integer), found \(value.typeName)")
+            throw error("field \"\(key)\" should be a label (a string or a number), found \(value.typeName)")
         }
     }
 

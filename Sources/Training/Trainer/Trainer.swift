@@ -36,6 +36,9 @@ public final class Trainer {
     public private(set) var state: TrainerState
     /// Every validation loss measured by this session's `run`, with its step.
     public private(set) var validationHistory: [(step: Int, loss: Double)] = []
+    /// Metrics measured with every validation loss beyond it (a regression head's correlations),
+    /// logged and shown beside it; nil: the loss alone.
+    public var validationMetrics: (() throws -> [(name: String, value: Double)])?
 
     private var loader: BatchLoader
     private let validation: [Batch]
@@ -179,9 +182,12 @@ public final class Trainer {
         let started = Date()
         let loss = try validationLoss()
         validationHistory.append((state.step, loss))
-        try log?.log(["step": .integer(state.step), "validation_loss": .number(loss),
-                      "validation_seconds": .number(Date().timeIntervalSince(started))])
-        progress?.message("step \(state.step): validation loss \(String(format: "%.4f", loss))")
+        let metrics = try validationMetrics?() ?? []
+        try log?.log([("step", .integer(state.step)), ("validation_loss", .number(loss))]
+                     + metrics.map { ($0.name, MetricValue.number($0.value)) }
+                     + [("validation_seconds", .number(Date().timeIntervalSince(started)))])
+        let shown = metrics.map { ", \($0.name) \(String(format: "%.4f", $0.value))" }.joined()
+        progress?.message("step \(state.step): validation loss \(String(format: "%.4f", loss))\(shown)")
     }
 
     @discardableResult

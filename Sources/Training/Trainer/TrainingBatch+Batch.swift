@@ -12,12 +12,13 @@ extension TrainingBatch {
                                     ids: batch.tokenIDs.map { Int32($0) },
                                     attentionMask: batch.attentionMask.map { Float($0) },
                                     labels: labels.map { Int32($0) })
-        case .classes(let classes):
+        case .classes, .values:
             tokens = try TokenBatch(batchSize: batch.rows, length: batch.sequenceLength,
                                     ids: batch.tokenIDs.map { Int32($0) },
                                     attentionMask: batch.attentionMask.map { Float($0) },
                                     tokenTypes: batch.tokenTypes.map { $0.map { Int32($0) } })
-            targets = .classes(classes)
+            if case .classes(let classes) = batch.labels { targets = .classes(classes) }
+            if case .values(let values) = batch.labels { targets = .values(values) }
         }
         self.init(tokens: tokens, targets: targets)
     }

@@ -1,0 +1,31 @@
+import Foundation
+import Training
+
+/// A sequence head's metrics on tokenised examples, as its layout asks: a classifier's under its
+/// task's metrics (the paper's first), a regression head's Pearson and Spearman correlation.
+enum HeadScores {
+    /// The metrics a classification run reports when its task names none.
+    static let defaultClassificationMetrics: [ClassificationMetric] = [.accuracy, .f1, .matthewsCorrelation]
+
+    /// The headline metrics of `layout` first; with `allMetrics`, a classifier's other metrics
+    /// follow them.
+    static func scores(_ model: LoadedModel, _ examples: [TokenizedExample], layout: ClassificationLayout,
+                       batchSize: Int, allMetrics: Bool = false) throws -> [(name: String, value: Double)] {
+        switch layout {
+        case .regression:
+            let outputs = try Evaluation.regressionOutputs(model, examples, batchSize: batchSize)
+            let references = examples.map { $0.value ?? .nan }
+            return RegressionMetric.allCases.map { ($0.rawValue, $0.score(predictions: outputs, references: references)) }
+        case .classes(let labels, let task):
+            let own = task?.metrics ?? []
+            let headline = own.isEmpty ? defaultClassificationMetrics : own
+            let metrics = allMetrics ? headline + ClassificationMetric.allCases.filter { !headline.contains($0) } : headline
+            let predicted = try Evaluation.predictions(model, examples, batchSize: batchSize)
+            let references = examples.map { $0.label ?? -1 }
+            let positive = task?.positiveLabel.flatMap { labels.firstIndex(of: $0) }
+            return Evaluation.classificationScores(predictions: predicted, references: references,
+                                                   metrics: metrics, positive: positive)
+                .map { (name: $0.0.rawValue, value: $0.1) }
+        }
+    }
+}
