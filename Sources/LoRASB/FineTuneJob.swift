@@ -64,6 +64,8 @@ public struct FineTuneResult: Sendable {
     public var finalMetrics: [(String, Double)]
     public var initialisation: InitializationReport?
     public var truncation: TruncationReport
+    /// What truncation did to the validation examples.
+    public var validationTruncation = TruncationReport()
     public var trainingSeconds: Double
 }
 
@@ -93,6 +95,10 @@ public final class FineTuneJob {
         try model.network.use(r.precision)
         let encoded = try encode(prepared, with: model)
         say("data: \(encoded.train.count) training examples, \(encoded.validation.count) validation (\(prepared.validationName)); \(encoded.truncation.truncatedExamples) truncated to \(r.maxSequenceLength) tokens (\(encoded.truncation.removedTokens) tokens cut), \(encoded.truncation.droppedExamples) dropped")
+        let cut = encoded.validationTruncation
+        if cut.truncatedExamples > 0 {
+            say("validation: \(cut.truncatedExamples) examples longer than \(r.maxSequenceLength) tokens (the longest \(cut.longestExample)) cut to it, \(cut.droppedExamples) of them dropped (no answer token left)")
+        }
         guard !encoded.train.isEmpty else { throw TrainingStopped(description: "no training example is left after truncation") }
 
         var trainer = r.trainer
@@ -184,7 +190,8 @@ public final class FineTuneJob {
         return FineTuneResult(outcome: outcome, trainableParameters: trainable, totalParameters: total,
                               baseValidationLoss: baseLoss, initValidationLoss: initLoss,
                               finalValidationLoss: finalLoss, finalMetrics: metrics, initialisation: report,
-                              truncation: encoded.truncation, trainingSeconds: loop.state.trainingSeconds)
+                              truncation: encoded.truncation, validationTruncation: encoded.validationTruncation,
+                              trainingSeconds: loop.state.trainingSeconds)
     }
 
     // MARK: data
@@ -195,12 +202,19 @@ public final class FineTuneJob {
         var labels: LabelVocabulary?
         var glueTask: GLUETask?
         var validationName: String
+        /// The task family the decoder data is of, whose prompt template it is rendered with.
+        var taskFamily: (any TaskFamily)?
     }
 
     /// Reads the data in the form the model's family needs (decided from its config alone).
     func prepareData() throws -> PreparedData {
         let config = try ModelFiles(url: request.model).config
         if config.family == .llama {
+            if let family = try TaskFamilies.resolve(request.data) {
+                let t = try family.trainingData(request.data)
+                return PreparedData(languageModeling: (t.train, t.validation), validationName: t.validationName,
+                                    taskFamily: family)
+            }
             let s = try request.data.languageModelingSplits()
             return PreparedData(languageModeling: (s.train, s.validation), validationName: s.validationName)
         }
@@ -213,16 +227,18 @@ public final class FineTuneJob {
         var train: [TokenizedExample]
         var validation: [TokenizedExample]
         var truncation: TruncationReport
+        var validationTruncation = TruncationReport()
     }
 
     func encode(_ data: PreparedData, with model: LoadedModel) throws -> EncodedData {
         let limit = request.maxSequenceLength
         if let lm = data.languageModeling {
-            let format = try PromptFormat(tokenizer: model.tokenizer, override: request.chatTemplate)
+            let format = try PromptFormat(tokenizer: model.tokenizer, override: request.chatTemplate ?? data.taskFamily?.chatTemplate)
             let truncation = try SequenceTruncation(maxLength: limit)
             let train = truncation.apply(try lm.train.map(format.encode))
             let validation = truncation.apply(try lm.validation.map(format.encode))
-            return EncodedData(train: train.examples, validation: validation.examples, truncation: train.report)
+            return EncodedData(train: train.examples, validation: validation.examples, truncation: train.report,
+                               validationTruncation: validation.report)
         }
         guard let c = data.classification, let labels = data.labels else {
             throw TrainingStopped(description: "no data")
