@@ -15,7 +15,7 @@ struct EvalCommand: Command {
         .init("data", help: "JSONL/TSV file, or a folder with train/valid(dev)/test files; a GLUE task folder"),
         .init("split", help: "valid, test or train (default: valid, else test; ignored for a file)"),
         .init("metric", help: "\(EvaluationMetric.allCases.map(\.rawValue).joined(separator: ", ")) (default \(defaults.metric.rawValue))"),
-        .init("limit", help: "evaluate only the first N examples"),
+        .init("limit", help: "evaluate only the first N examples (of every set)"),
         .init("scoring", help: "task families: \(TaskScoring.allCases.map(\.rawValue).joined(separator: " or ")) (the likeliest answer keyword; commonsense) (default \(defaults.scoring.rawValue))"),
         .init("max-tokens", help: "generation: new tokens per answer (default: the task's, \(TaskFamilies.all.map { "\($0.name) \($0.maxNewTokens)" }.joined(separator: ", ")))"),
         .init("batch-size", help: "examples per batch (default \(defaults.batchSize))"),

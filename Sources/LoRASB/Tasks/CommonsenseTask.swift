@@ -27,20 +27,20 @@ public struct CommonsenseTask: TaskFamily {
     /// validation: each set's validation file, else its test file, interleaved the same way.
     public func trainingData(_ data: DataOptions) throws -> TaskTrainingData {
         var train: [[LanguageModelingExample]] = [], validation: [[LanguageModelingExample]] = []
-        var validationFiles: [String] = []
-        for (_, url) in try CommonsenseTask.setFolders(data.path) {
+        var validationSets: [String] = []
+        for (name, url) in try CommonsenseTask.setFolders(data.path) {
             let files = try DataSplitFiles.locate(url, fileExtension: "json")
             if let f = files.train { train.append(try CommonsenseTask.examples(f)) }
             if let f = files.validation ?? files.test {
                 validation.append(try CommonsenseTask.examples(f))
-                validationFiles.append(f.path)
+                validationSets.append("\(name)/\(f.lastPathComponent)")
             }
         }
         let union = CommonsenseTask.interleaved(train)
         guard !union.isEmpty else { throw DataError(data.path, "no set holds a train.json") }
         return TaskTrainingData(train: Array(union.prefix(data.maxTrainExamples ?? union.count)),
                                 validation: Array(CommonsenseTask.interleaved(validation).prefix(data.maxValidationExamples ?? Int.max)),
-                                validationName: validationFiles.isEmpty ? "none" : validationFiles.joined(separator: ", "))
+                                validationName: validationSets.isEmpty ? "none" : "\(data.path.path): " + validationSets.joined(separator: ", "))
     }
 
     /// Each set's file of `split` (nil: validation, else test); sets without that file are left out.
