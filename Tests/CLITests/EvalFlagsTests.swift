@@ -35,6 +35,13 @@ import TestSupport
         #expect(try Self.request(["--data", "d", "--metric", "task"]).metric == EvaluationMetric.task)
     }
 
+    @Test func trainTakesTheSameTaskFlag() throws {
+        let model = TestPaths.fixtures.appendingPathComponent("models/tiny-llama").path
+        let words = ["--model", model, "--data", "commonsense", "--task", "commonsense"]
+        let request = try TrainCommand.makeRequest(try Arguments(words, flags: TrainCommand.flags))
+        #expect(request.data.taskFamily == "commonsense" && request.data.glueTask == nil)
+    }
+
     @Test func badValuesAreRefusedNamingTheFlag() throws {
         let task = try #require(Self.error(["--data", "d", "--task", "sql"]))
         #expect(task.contains("--task must be one of commonsense, math, gsm8k") && task.contains("'sql'"))

@@ -161,6 +161,7 @@ struct TrainCommand: Command {
             "total_parameters": r.totalParameters,
             "training_seconds": r.trainingSeconds,
             "truncated_examples": r.truncation.truncatedExamples,
+            "validation_truncated_examples": r.validationTruncation.truncatedExamples,
         ]
         if let v = r.baseValidationLoss, v.isFinite { object["base_validation_loss"] = v }
         if let v = r.initValidationLoss, v.isFinite { object["init_validation_loss"] = v }
