@@ -25,9 +25,11 @@ struct ExperimentCommand: Command {
         suite (Ctrl-C) continues where it stopped.
         """
     static let flags: [Arguments.Flag] = [
-        .init("suite", help: "decoder, glue, ablation-init or ablation-lr"),
+        .init("suite", help: Arguments.choices(ExperimentSuiteName.self)),
         .init("out", help: "results folder (default experiments/results): <suite>.md, <suite>-loss.svg, runs/<suite>/"),
         .init("scale", help: "full (default, the issue's sizes) or smoke (a tiny pipeline check)"),
+        .init("seeds", help: "run every configuration with this many seeds (the suite's seed and the next ones); cells show mean ± std (default \(ExperimentSuite.defaultSeeds.count))"),
+        .init("lr-grid", help: "tune each configuration's learning rate on the first seed, then run every seed at the best: standard (\(ExperimentSuite.standardLearningRateGrid.description)), x0.5,1,2 (multiples of each method's rate) or 1e-4,2e-4,... (default: none, each method's own rate)"),
         .init("dry-run", value: false, help: "print the configurations and estimated tokens and time; train nothing"),
         .init("report-only", value: false, help: "rewrite the table and plot from the finished run folders; train nothing"),
         .init("model", help: "use this model instead of the suite's (same family)"),
@@ -37,25 +39,23 @@ struct ExperimentCommand: Command {
     ]
 
     static func run(_ args: Arguments) throws {
-        guard let suiteName = args.string("suite") else {
-            throw CLIError("--suite is required: \(ExperimentSuiteName.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard args.string("suite") != nil else {
+            throw CLIError("--suite is required: \(Arguments.choices(ExperimentSuiteName.self))")
         }
-        guard let name = ExperimentSuiteName(rawValue: suiteName) else {
-            throw CLIError("--suite must be one of \(ExperimentSuiteName.allCases.map(\.rawValue).joined(separator: ", ")), got '\(suiteName)'")
-        }
-        let scaleName = args.string("scale") ?? "full"
-        guard let scale = ExperimentScale(rawValue: scaleName) else {
-            throw CLIError("--scale must be smoke or full, got '\(scaleName)'")
-        }
+        var name = ExperimentSuiteName.decoder
+        try args.override(&name, "suite")
+        var scale = ExperimentScale.full
+        try args.override(&scale, "scale")
         var locations = ExperimentLocations.standard()
         if let m = args.string("models") { locations.models = URL(fileURLWithPath: m) }
         if let d = args.string("data") { locations.data = URL(fileURLWithPath: d) }
         if let m = args.string("model") { locations.model = URL(fileURLWithPath: m) }
-        let suite = ExperimentSuite.make(name, scale: scale, locations: locations)
+        let suite = try configuredSuite(ExperimentSuite.make(name, scale: scale, locations: locations), args)
         let output = URL(fileURLWithPath: args.string("out") ?? "experiments/results")
 
         var command = "lorasb experiment --suite \(name.rawValue)"
         if scale != .full { command += " --scale \(scale.rawValue)" }
+        for flag in ["seeds", "lr-grid"] { if let v = args.string(flag) { command += " --\(flag) \(v)" } }
         if let out = args.string("out") { command += " --out \(out)" }
         let printer = ProgressPrinter.standardError()
         let say: (String) -> Void = { printer.message($0) }
@@ -70,8 +70,8 @@ struct ExperimentCommand: Command {
                 throughput.generation *= factor
             }
             let runner = ExperimentRunner(suite: suite, output: output, command: command, say: say)
-            let plan = try ExperimentPlan.make(suite, throughput: throughput) { c in
-                (try? runner.finishedRecord(c)) != nil
+            let plan = try ExperimentPlan.make(suite, throughput: throughput, runs: try runner.plannedRuns()) { run in
+                (try? runner.finishedRecord(run)) != nil
             }
             print(plan.text, terminator: "")
             return
@@ -79,7 +79,7 @@ struct ExperimentCommand: Command {
         if args.has("report-only") {
             let runner = ExperimentRunner(suite: suite, output: output, command: command, say: say)
             let records = try runner.writeReport()
-            print("\(records.count) of \(suite.configurations.count) runs finished; wrote \(runner.tableURL.path) and \(runner.plotURL.path)")
+            print("\(records.count) of \(suite.configurations.count * suite.seeds.count) runs of the table finished; wrote \(runner.tableURL.path) and \(runner.plotURL.path)")
             return
         }
         let interrupt = InterruptMonitor { count in
@@ -90,9 +90,19 @@ struct ExperimentCommand: Command {
                                       progress: printer, interrupt: interrupt)
         let outcome = try runner.run()
         printer.finish()
-        print("\(outcome.ran.count) runs trained, \(outcome.skipped.count) skipped as finished; \(outcome.records.count) of \(suite.configurations.count) in the table")
+        print("\(outcome.ran.count) runs trained, \(outcome.skipped.count) skipped as finished; \(outcome.records.count) of \(suite.configurations.count * suite.seeds.count) in the table")
         print("wrote \(outcome.table.path)")
         print("wrote \(outcome.plot.path)")
         if outcome.interrupted { exit(130) }
+    }
+
+    /// The suite with the seeds and learning-rate grid the flags set (unset: the suite's own).
+    static func configuredSuite(_ suite: ExperimentSuite, _ args: Arguments) throws -> ExperimentSuite {
+        var suite = suite
+        if let n = try args.int("seeds") { suite = try suite.withSeeds(n) }
+        if let grid = args.string("lr-grid") {
+            suite.learningRateGrid = try LearningRateGrid(parsing: grid, standard: suite.standardLearningRateGrid)
+        }
+        return suite
     }
 }
