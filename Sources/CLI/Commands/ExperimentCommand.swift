@@ -11,18 +11,24 @@ struct ExperimentCommand: Command {
         suites, full scale (times: `--dry-run` estimates from the real token counts at the rates
         measured on a quiet 2-core machine, ~200 training tokens/s for SmolLM2 and ~2,500 for
         MiniLM; a busy machine, where a SmolLM2 step ran at 60-130 tokens/s, takes 2-3× longer):
-          decoder        SmolLM2-135M-Instruct on GSM8K (400 problems, 16 steps of 8): LoRA-SB and
-                         LoRA-XS r = 16, 32, 64, LoRA r = 8, 16, full fine-tuning; answer loss on
-                         24 test problems, GSM8K accuracy on 20 (~43 min)
+          decoder        SmolLM2-135M-Instruct on GSM8K (500 problems, 16 steps of 8): LoRA-SB and
+                         LoRA-XS r = 16, 32, 64, every other method at LoRA's r = 8, 16, full
+                         fine-tuning; answer loss on 24 test problems, GSM8K accuracy on 20 (~43 min)
           glue           all-MiniLM-L6-v2 on CoLA, MRPC, RTE (2,000 examples, 125 steps of 16 per
                          task): LoRA-SB and LoRA-XS r = 8, 16, 24, LoRA r = 4, 8, full; MCC,
                          accuracy/F1, accuracy on dev (~23 min)
-          ablation-init  LoRA-SB r = 32 on the decoder suite, 1/10/50/200 init samples × sign or
-                         raw gradient ΔW (~38 min)
+          ablation-init  LoRA-SB r = 32 on the decoder suite, 1/5/25/50/100/200/500 init samples
+                         with the sign ΔW, 25/50 with the raw gradient (~53 min)
           ablation-lr    LoRA-SB and LoRA-XS r = 32 on the decoder suite at lr 2e-4…2e-3 (~28 min)
+          ablation-basis LoRA-SB r = 32 on the decoder suite, B and A from ΔW, from a random matrix
+                         and from ΔW + noise at 1e-2…1e-5 of its RMS (~26 min)
+          ablation-split LoRA-SB r = 32 on the decoder suite, orthonormal B, A (R = Σ_r) against
+                         B = U_r Σ_r, R = I (~9 min)
         `--scale smoke` runs a tiny version (a few examples, 2-3 steps, rank 2) in about a minute.
-        A rerun skips configurations already finished with the same settings, so an interrupted
-        suite (Ctrl-C) continues where it stopped.
+        `--seeds N` multiplies a suite's runs by N; `--lr-grid` adds one run per configuration and
+        rate of the grid on the first seed (of which the chosen one counts as that seed's run).
+        Each run is saved as it finishes, and a rerun skips runs already finished with the same
+        settings, so an interrupted suite (Ctrl-C) continues with the runs not yet done.
         """
     static let flags: [Arguments.Flag] = [
         .init("suite", help: Arguments.choices(ExperimentSuiteName.self)),

@@ -118,7 +118,8 @@ public struct ExperimentPlan: Sendable {
         out += "\n"
         for e in entries {
             let c = e.run.configuration
-            var line = "  \(e.run.id.padding(toLength: 44, withPad: " ", startingAt: 0)) \(c.methodName)"
+            let id = e.rateToBeChosen ? "\(c.id)-lr?-s\(e.run.seed)" : e.run.id
+            var line = "  \(id.padding(toLength: 44, withPad: " ", startingAt: 0)) \(c.methodName)"
             if c.method != .full { line += " r=\(c.rank)" }
             line += e.rateToBeChosen ? ", lr chosen by the grid" : ", lr \(ExperimentRun.rateText(e.run.learningRate))"
             if c.method == .loraSB { line += ", init \(c.initSamples) (\(c.initGradient.rawValue))" }
