@@ -14,7 +14,7 @@ public protocol FineTuningMethod {
     /// weights themselves and adds none).
     static var addsAdapters: Bool { get }
     /// Fresh adapters for `targets` (in their order), not yet attached: the model's layers
-    /// are unchanged unless the method rewrites a base weight (PiSSA's residual), which it
+    /// are unchanged unless the method rewrites a base weight, which it
     /// does by assigning a new tensor. `context` carries the training data and schedule for
     /// the methods that initialise from gradients.
     static func initialise(_ targets: [TargetableLinear], of model: TrainableModel, settings: AdapterSettings,
