@@ -122,7 +122,7 @@ public final class Linear {
     private func backward(_ dy: Tensor, input x: Tensor, dx: Tensor, beta: Float) {
         let n = x.rows
         let baseGradient = adapter?.baseOutputGradient(dy) ?? dy
-        // dx = dy W
+        // dx = dy W, with dy as the adapter hands it (DoRA scales it per output)
         Gemm.packedProduct(transposeB: false, m: n, n: inFeatures, k: outFeatures, a: baseGradient.pointer, lda: outFeatures,
                            b: weight.matrix, precision: precision(rows: n), beta: beta, c: dx.pointer, ldc: inFeatures)
         if weight.isTrainable {
