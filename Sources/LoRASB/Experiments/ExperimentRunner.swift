@@ -29,6 +29,9 @@ public final class ExperimentRunner {
     let say: (String) -> Void
     let progress: ProgressPrinter?
     let interrupt: InterruptMonitor?
+    /// Every run's `FineTuneRequest.gradientCheckpointing` (nil: the request's default). The
+    /// results do not depend on it, so finished runs made either way count as finished.
+    public var gradientCheckpointing: Bool?
 
     public init(suite: ExperimentSuite, output: URL, command: String? = nil, say: @escaping (String) -> Void,
                 progress: ProgressPrinter? = nil, interrupt: InterruptMonitor? = nil) {
@@ -125,10 +128,11 @@ public final class ExperimentRunner {
         let started = Date()
         // The base model's loss is the same for every run of a task: measure it once.
         let firstOfTask = suite.configurations.first { $0.task == c.task }?.id == c.id
-        let request = FineTuneRequest(model: suite.model, data: task.data, adapter: suite.adapterSettings(c),
+        var request = FineTuneRequest(model: suite.model, data: task.data, adapter: suite.adapterSettings(c),
                                       trainer: suite.trainerSettings(learningRate: c.learningRate),
                                       maxSequenceLength: suite.maxSequenceLength, output: folder,
                                       evaluateBase: firstOfTask, commandLine: spec(c))
+        if let gradientCheckpointing { request.gradientCheckpointing = gradientCheckpointing }
         let result = try FineTuneJob(request, say: say).run(progress: progress, interrupt: interrupt)
         guard case .finished = result.outcome else { return nil }
 
