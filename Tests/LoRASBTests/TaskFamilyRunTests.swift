@@ -16,6 +16,16 @@ import TestSupport
         }
     }
 
+    /// A small evaluation request: the first `limit` problems of each set, all in one batch.
+    static func request(_ model: URL, adapter: URL? = nil, data: URL, limit: Int, maxNewTokens: Int, output: URL) -> EvaluationRequest {
+        var request = EvaluationRequest(model: model, adapter: adapter, data: DataOptions(path: data))
+        request.limit = limit
+        request.batchSize = limit
+        request.maxNewTokens = maxNewTokens
+        request.generationsOutput = output
+        return request
+    }
+
     static func temporary(_ name: String) -> URL {
         FileManager.default.temporaryDirectory.appendingPathComponent("lorasb-\(name)-\(UUID().uuidString)")
     }
@@ -50,11 +60,7 @@ import TestSupport
         // Generation: every set, found without naming the family.
         let generations = Self.temporary("commonsense-generations.jsonl")
         defer { try? FileManager.default.removeItem(at: generations) }
-        var request = EvaluationRequest(model: model, adapter: adapterFolder, data: DataOptions(path: Self.commonsense))
-        request.limit = 2
-        request.batchSize = 2
-        request.maxNewTokens = 8
-        request.generationsOutput = generations
+        var request = Self.request(model, adapter: adapterFolder, data: Self.commonsense, limit: 2, maxNewTokens: 8, output: generations)
         var progress: [String] = []
         let generated = try EvaluationJob(request) { progress.append($0) }.run()
         let names = ["ARC-Challenge", "ARC-Easy", "boolq", "openbookqa", "piqa", "winogrande"]
@@ -114,11 +120,7 @@ import TestSupport
         let file = TestPaths.sharedData.appendingPathComponent("math/math500_test.jsonl")
         let output = Self.temporary("math.jsonl")
         defer { try? FileManager.default.removeItem(at: output) }
-        var request = EvaluationRequest(model: model, data: DataOptions(path: file))
-        request.limit = 3
-        request.batchSize = 3
-        request.maxNewTokens = 24
-        request.generationsOutput = output
+        var request = Self.request(model, data: file, limit: 3, maxNewTokens: 24, output: output)
         var progress: [String] = []
         let result = try EvaluationJob(request) { progress.append($0) }.run()
         #expect(result.task == "math" && result.examples == 3 && result.file == file.path)
