@@ -7,5 +7,7 @@ public enum AdapterRegistry {
         LoRAXSMethod.self,
         LoRAMethod.self,
         FullFineTuningMethod.self,
+        LoRAGAMethod.self,
+        LoRAProMethod.self,
     ]
 }

@@ -20,6 +20,14 @@ public struct AdapterSettings: Codable, Sendable, Equatable {
     public var svdIterations: Int
     /// LoRA-SB: which training samples the gradient estimate uses.
     public var initOrder: InitOrder
+    /// Gradient-based initialisations (LoRA-SB, LoRA-GA): bytes the summed target gradients
+    /// may take at once (4 per targeted weight); the samples are passed through the model
+    /// once per group of targets that fits (`GradientEstimate`). nil: no limit, one pass.
+    public var initMemoryBudget: Int?
+    /// LoRA-GA: γ of its stable scale, `B₀, A₀ ×= out^¼ / √γ` (the authors' default 16).
+    public var loraGAGamma: Double
+    /// The LoRA-GA authors' γ (`stable_gamma: 16`), the default.
+    public static let authorsLoRAGAGamma = 16.0
 
     public enum InitGradient: String, Codable, Sendable, CaseIterable {
         case sign
@@ -36,7 +44,8 @@ public struct AdapterSettings: Codable, Sendable, Equatable {
 
     public init(method: AdapterMethod = .loraSB, rank: Int = 32, alpha: Double? = nil,
                 targets: [String], seed: UInt64 = 0, initSamples: Int = 50,
-                initGradient: InitGradient = .sign, svdIterations: Int = 10, initOrder: InitOrder = .shuffled) {
+                initGradient: InitGradient = .sign, svdIterations: Int = 10, initOrder: InitOrder = .shuffled,
+                initMemoryBudget: Int? = nil, loraGAGamma: Double = AdapterSettings.authorsLoRAGAGamma) {
         self.method = method
         self.rank = rank
         self.alpha = alpha ?? Double(rank)
@@ -46,6 +55,8 @@ public struct AdapterSettings: Codable, Sendable, Equatable {
         self.initGradient = initGradient
         self.svdIterations = svdIterations
         self.initOrder = initOrder
+        self.initMemoryBudget = initMemoryBudget
+        self.loraGAGamma = loraGAGamma
     }
 
     /// The factor applied to the low-rank update: alpha / r.
@@ -56,6 +67,10 @@ public struct AdapterSettings: Codable, Sendable, Equatable {
         guard alpha > 0, alpha.isFinite else { throw SettingError("alpha", "must be positive, got \(alpha)") }
         guard initSamples >= 1 else { throw SettingError("initSamples", "must be at least 1, got \(initSamples)") }
         guard svdIterations >= 0 else { throw SettingError("svdIterations", "must not be negative, got \(svdIterations)") }
+        if let b = initMemoryBudget, b < 1 {
+            throw SettingError("initMemoryBudget", "must be positive, got \(b) bytes")
+        }
+        guard loraGAGamma > 0, loraGAGamma.isFinite else { throw SettingError("loraGAGamma", "must be positive, got \(loraGAGamma)") }
         if method.isLowRank && targets.isEmpty {
             throw SettingError("targets", "names no layer")
         }
@@ -63,9 +78,11 @@ public struct AdapterSettings: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case method, rank, alpha, targets, seed, initSamples, initGradient, svdIterations, initOrder
+        case initMemoryBudget, loraGAGamma
     }
 
-    /// Manifests written before `initOrder` existed took the samples in file order.
+    /// Manifests written before `initOrder` existed took the samples in file order; those
+    /// written before `initMemoryBudget` and `loraGAGamma` existed had no budget and no LoRA-GA.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         method = try c.decode(AdapterMethod.self, forKey: .method)
@@ -77,5 +94,7 @@ public struct AdapterSettings: Codable, Sendable, Equatable {
         initGradient = try c.decode(InitGradient.self, forKey: .initGradient)
         svdIterations = try c.decode(Int.self, forKey: .svdIterations)
         initOrder = try c.decodeIfPresent(InitOrder.self, forKey: .initOrder) ?? .file
+        initMemoryBudget = try c.decodeIfPresent(Int.self, forKey: .initMemoryBudget)
+        loraGAGamma = try c.decodeIfPresent(Double.self, forKey: .loraGAGamma) ?? Self.authorsLoRAGAGamma
     }
 }

@@ -12,15 +12,23 @@ enum ConcurrentTargets {
                        _ body: (_ target: Int, _ generator: inout SeededGenerator) throws -> T) throws -> [T] {
         var generator = SeededGenerator(seed: seed)
         let generators = (0..<count).map { _ in generator.fork() }
-        var results = [Result<T, Error>?](repeating: nil, count: count)
+        return try map(0..<count, generators: generators, body)
+    }
+
+    /// `body(i, &generators[i])` for the targets `i` of `targets` (a group of a larger set
+    /// whose streams were forked up front), concurrently; results in the order of `targets`.
+    static func map<T>(_ targets: Range<Int>, generators: [SeededGenerator],
+                       _ body: (_ target: Int, _ generator: inout SeededGenerator) throws -> T) throws -> [T] {
+        var results = [Result<T, Error>?](repeating: nil, count: targets.count)
         let lock = NSLock()
-        Gemm.concurrentProducts(count) { i, _ in
+        Gemm.concurrentProducts(targets.count) { k, _ in
+            let i = targets.lowerBound + k
             var own = generators[i]
             let result = Result { try body(i, &own) }
-            lock.lock(); results[i] = result; lock.unlock()
+            lock.lock(); results[k] = result; lock.unlock()
         }
-        return try results.enumerated().map { i, result in
-            guard let result else { preconditionFailure("target \(i) was not processed") }
+        return try results.enumerated().map { k, result in
+            guard let result else { preconditionFailure("target \(targets.lowerBound + k) was not processed") }
             return try result.get()
         }
     }

@@ -24,6 +24,9 @@ public protocol FineTuningMethod {
                         factor: (_ name: String, _ shape: [Int]) throws -> Tensor) throws -> Adapter
     /// PEFT's `lora_alpha` for the factors `Adapter.peftFactors` writes: by default r (scale 1).
     static func peftAlpha(_ settings: AdapterSettings) -> Double
+    /// PEFT's `r`: the rows of the `lora_A` that `Adapter.peftFactors` writes; by default the
+    /// rank (LoRA-GA writes its offset beside the trained factors: 2r).
+    static func peftRank(_ settings: AdapterSettings) -> Int
     /// Marks trainable exactly what the method trains and names it: by default every
     /// adapter's trained factors, then the parameters that always train (a classifier head).
     static func markTrainable(_ entries: [AdapterSet.Entry], of model: TrainableModel) -> [(name: String, parameter: Parameter)]
@@ -33,6 +36,8 @@ extension FineTuningMethod {
     public static var addsAdapters: Bool { true }
 
     public static func peftAlpha(_ settings: AdapterSettings) -> Double { Double(settings.rank) }
+
+    public static func peftRank(_ settings: AdapterSettings) -> Int { settings.rank }
 
     public static func markTrainable(_ entries: [AdapterSet.Entry],
                                      of model: TrainableModel) -> [(name: String, parameter: Parameter)] {

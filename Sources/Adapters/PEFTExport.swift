@@ -45,7 +45,7 @@ public enum PEFTExport {
         let config: [String: Any] = [
             "peft_type": "LORA",
             "task_type": taskType,
-            "r": s.rank,
+            "r": s.method.implementation.peftRank(s),
             "lora_alpha": s.method.implementation.peftAlpha(s),
             "lora_dropout": 0.0,
             "bias": "none",

@@ -11,7 +11,7 @@ enum SettingFlags {
         "decay": "lr-schedule", "weightDecay": "weight-decay", "maxGradNorm": "max-grad-norm",
         "stepsPerEval": "steps-per-eval", "validationBatches": "val-batches", "saveEvery": "save-every",
         "stepsPerReport": "steps-per-report", "maxSequenceLength": "max-seq-len", "maxNewTokens": "max-tokens",
-        "limit": "limit", "split": "split",
+        "limit": "limit", "split": "split", "initMemoryBudget": "init-memory", "loraGAGamma": "ga-gamma",
     ]
 
     /// `--flag` for a setting's name; the name itself when no flag sets it.

@@ -137,7 +137,9 @@ public final class FineTuneJob {
             (adapters, report) = try AdapterFactory.attach(r.adapter, to: model.network, context: context)
             eta = report?.effectiveLearningRate
             if let report {
-                say("LoRA-SB initialisation: gradients of \(report.samples) samples, η_eff = \(String(format: "%.3g", report.effectiveLearningRate))")
+                let passes = report.passes > 1 ? " in \(report.passes) passes (initMemoryBudget)" : ""
+                let eta = report.effectiveLearningRate.map { ", η_eff = \(String(format: "%.3g", $0))" } ?? ""
+                say("\(r.adapter.method.displayName) initialisation: gradients of \(report.samples) samples\(passes)\(eta)")
                 say(String(format: "initialised %d targets in %.1f s (gradients %.1f s, SVD %.1f s); rank-%d ΔW keeps %.1f%% of its energy on average",
                            report.energyKept.count, report.gradientSeconds + report.svdSeconds,
                            report.gradientSeconds, report.svdSeconds, r.adapter.rank, 100 * report.meanEnergyKept))

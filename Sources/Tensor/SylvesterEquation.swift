@@ -31,18 +31,7 @@ public enum SylvesterEquation {
         let p = ea.eigenvectors, q = eb.eigenvectors
         let cv = c.array.map(Double.init)
         // F = Pᵀ C Q
-        var cq = [Double](repeating: 0, count: m * n)
-        for i in 0..<m { for j in 0..<n {
-            var s = 0.0
-            for k in 0..<n { s += cv[i * n + k] * q[k * n + j] }
-            cq[i * n + j] = s
-        } }
-        var f = [Double](repeating: 0, count: m * n)
-        for i in 0..<m { for j in 0..<n {
-            var s = 0.0
-            for k in 0..<m { s += p[k * m + i] * cq[k * n + j] }
-            f[i * n + j] = s
-        } }
+        var f = product(p, product(cv, q, m, n, n), m, m, n, transposeLeft: true)
         // Y_ij = F_ij / (λ_i + μ_j); a sum that is zero to rounding is zero.
         let scale = (ea.eigenvalues.map(abs).max() ?? 0) + (eb.eigenvalues.map(abs).max() ?? 0)
         let zero = scale * Double(max(m, n)) * Double.ulpOfOne * 16
@@ -57,18 +46,24 @@ public enum SylvesterEquation {
             }
         } }
         // X = P Y Qᵀ
-        var yq = [Double](repeating: 0, count: m * n)
-        for i in 0..<m { for j in 0..<n {
-            var s = 0.0
-            for k in 0..<n { s += f[i * n + k] * q[j * n + k] }
-            yq[i * n + j] = s
-        } }
-        var x = [Float](repeating: 0, count: m * n)
-        for i in 0..<m { for j in 0..<n {
-            var s = 0.0
-            for k in 0..<m { s += p[i * m + k] * yq[k * n + j] }
-            x[i * n + j] = Float(s)
-        } }
+        let x = product(p, product(f, q, m, n, n, transposeRight: true), m, m, n).map(Float.init)
         return Tensor(shape: [m, n], values: x)
+    }
+
+    /// `op(l) · op(r)` of row-major double matrices: op(l) is m×k, op(r) k×n (both square
+    /// where transposed).
+    private static func product(_ l: [Double], _ r: [Double], _ m: Int, _ k: Int, _ n: Int,
+                                transposeLeft: Bool = false, transposeRight: Bool = false) -> [Double] {
+        var out = [Double](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var s = 0.0
+                for t in 0..<k {
+                    s += (transposeLeft ? l[t * m + i] : l[i * k + t]) * (transposeRight ? r[j * k + t] : r[t * n + j])
+                }
+                out[i * n + j] = s
+            }
+        }
+        return out
     }
 }

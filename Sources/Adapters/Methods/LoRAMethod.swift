@@ -14,14 +14,19 @@ public enum LoRAMethod: FineTuningMethod {
 
     public static func initialise(_ targets: [TargetableLinear], of model: TrainableModel, settings: AdapterSettings,
                                   context: InitializationContext) throws -> (adapters: [Adapter], report: InitializationReport?) {
+        (freshAdapters(targets, settings: settings), nil)
+    }
+
+    /// Kaiming-uniform `A`, zero `B` for every target, one random stream in target order
+    /// (LoRA-Pro starts from the same).
+    static func freshAdapters(_ targets: [TargetableLinear], settings: AdapterSettings) -> [LoRAAdapter] {
         var generator = SeededGenerator(seed: settings.seed)
-        let adapters: [Adapter] = targets.map { t in
+        return targets.map { t in
             let a = Tensor(zeros: [settings.rank, t.linear.inFeatures])
             generator.kaimingUniform(a, fanIn: t.linear.inFeatures)
             let b = Tensor(zeros: [t.linear.outFeatures, settings.rank])
             return LoRAAdapter(b: b, a: a, scale: settings.scale)
         }
-        return (adapters, nil)
     }
 
     /// The factors are written as they are, with their own alpha.
@@ -29,6 +34,12 @@ public enum LoRAMethod: FineTuningMethod {
 
     public static func restore(on linear: Linear, settings: AdapterSettings,
                                factor: (String, [Int]) throws -> Tensor) throws -> Adapter {
+        try restoreLoRA(on: linear, settings: settings, factor: factor)
+    }
+
+    /// `lora_B`, `lora_A` from a file: plain LoRA's factors (also LoRA-Pro's).
+    static func restoreLoRA(on linear: Linear, settings: AdapterSettings,
+                            factor: (String, [Int]) throws -> Tensor) throws -> LoRAAdapter {
         let r = settings.rank
         return LoRAAdapter(b: try factor("lora_B", [linear.outFeatures, r]),
                            a: try factor("lora_A", [r, linear.inFeatures]), scale: settings.scale)

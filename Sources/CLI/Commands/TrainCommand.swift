@@ -42,6 +42,8 @@ struct TrainCommand: Command {
         .init("init-lr", help: "LoRA-SB: η_eff from the paper's formula, 'authors' (their code's step count), or a number (η_eff itself) (default \(request.initLearningRate))"),
         .init("init-order", help: "LoRA-SB: which samples estimate the gradient: \(AdapterSettings.InitOrder.allCases.map(\.rawValue).joined(separator: " or ")) (the first N in file order) (default \(adapter.initOrder.rawValue))"),
         .init("svd-iterations", help: "LoRA-SB: power iterations of the randomized SVD (default \(adapter.svdIterations))"),
+        .init("init-memory", help: "LoRA-SB, LoRA-GA: GB the summed gradients may take at once; more passes over the samples when the targets need more, same result (default \(adapter.initMemoryBudget.map { "\(Double($0) / 1e9)" } ?? "no limit"))"),
+        .init("ga-gamma", help: "LoRA-GA: γ of the stable scale out^¼/√γ (default \(adapter.loraGAGamma))"),
         .init("train-examples", help: "use only the first N training examples"),
         .init("val-examples", help: "use only the first N validation examples"),
         .init("chat-template", help: "chatml, llama3 or none instead of the model's own template"),
@@ -97,6 +99,11 @@ struct TrainCommand: Command {
             adapter.initGradient = mode
         }
 
+        if let gb = try args.double("init-memory") {
+            guard gb > 0, gb.isFinite, gb * 1e9 < Double(Int.max) else { throw CLIError("--init-memory must be a positive number of GB, got \(gb)") }
+            adapter.initMemoryBudget = Int(gb * 1e9)
+        }
+        try args.override(&adapter.loraGAGamma, "ga-gamma")
         if let o = args.string("init-order") {
             guard let order = AdapterSettings.InitOrder(rawValue: o) else { throw CLIError("--init-order must be shuffled or file") }
             adapter.initOrder = order
@@ -169,6 +176,7 @@ struct TrainCommand: Command {
         if let i = r.initialisation {
             object["init_seconds"] = i.gradientSeconds + i.svdSeconds
             object["init_energy_kept"] = i.meanEnergyKept
+            object["init_passes"] = i.passes
         }
         switch r.outcome {
         case .finished(let step): object["steps"] = step
