@@ -78,7 +78,8 @@ public struct AdapterSettings: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case method, rank, alpha, targets, seed, initSamples, initGradient, svdIterations, initOrder
-        case initMemoryBudget, loraGAGamma
+        // Manifests are written in snake case, whose round trip spells an acronym "Ga".
+        case initMemoryBudget, loraGAGamma = "loraGaGamma"
     }
 
     /// Manifests written before `initOrder` existed took the samples in file order; those
