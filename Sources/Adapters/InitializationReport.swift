@@ -12,9 +12,11 @@ public struct InitializationReport: Sendable {
     public let svdSeconds: Double
     /// Per target: the fraction of the decomposed matrix's ‖·‖²_F the factors keep.
     public let energyKept: [(module: String, fraction: Double)]
+    /// What was decomposed and how much of it the factors use, for the log (`rank-r ΔW`).
+    public let decomposed: String
 
     public init(_ estimate: GradientEstimate.Summary, effectiveLearningRate: Double?,
-                energyKept: [(module: String, fraction: Double)]) {
+                energyKept: [(module: String, fraction: Double)], decomposed: String) {
         samples = estimate.samples
         batches = estimate.batches
         meanLoss = estimate.meanLoss
@@ -23,6 +25,7 @@ public struct InitializationReport: Sendable {
         gradientSeconds = estimate.gradientSeconds
         svdSeconds = estimate.factorSeconds
         self.energyKept = energyKept
+        self.decomposed = decomposed
     }
 
     public var meanEnergyKept: Double {

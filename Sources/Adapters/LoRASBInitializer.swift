@@ -45,7 +45,8 @@ public struct LoRASBInitializer {
         }
         let report = InitializationReport(
             summary, effectiveLearningRate: eta,
-            energyKept: zip(targets, decomposed).map { ($0.modulePath, $1.kept) })
+            energyKept: zip(targets, decomposed).map { ($0.modulePath, $1.kept) },
+            decomposed: "rank-\(settings.rank) ΔW")
         return (decomposed.map(\.adapter), report)
     }
 

@@ -34,7 +34,8 @@ public enum LoRAGAMethod: FineTuningMethod {
         }
         let adapters: [Adapter] = factors.map { LoRAGAAdapter(b: $0.b, a: $0.a, scale: settings.scale) }
         let report = InitializationReport(summary, effectiveLearningRate: nil,
-                                          energyKept: zip(targets, factors).map { ($0.modulePath, $1.kept) })
+                                          energyKept: zip(targets, factors).map { ($0.modulePath, $1.kept) },
+                                          decomposed: "the gradient's leading \(2 * settings.rank) directions")
         return (adapters, report)
     }
 
