@@ -16,7 +16,8 @@ import Tensor
 ///    `η_eff = lr / (warmup_ratio · total_steps)`, the learning rate of the first warm-up step
 ///    (or the authors' step count, or a given value).
 /// 4. A truncated SVD `ΔW ≈ U_r Σ_r V_rᵀ` (randomized, as the authors'
-///    `svd_lowrank(q=r, niter=10)`) gives `B = U_r`, `R = Σ_r`, `A = V_rᵀ`.
+///    `svd_lowrank(q=r, niter=10)`) gives `B = U_r`, `R = Σ_r`, `A = V_rᵀ`
+///    (`LoRASBFactorization`, which also holds the ablations of this step).
 /// 5. `W` is left unchanged: the model starts at `W + B R A`, the best rank-r approximation of
 ///    the first full fine-tuning step already applied. Only `R` trains afterwards.
 ///
@@ -100,15 +101,8 @@ public struct LoRASBInitializer {
     private func factors(fromGradient g: Tensor, effectiveLearningRate eta: Double,
                          generator: inout SeededGenerator) throws -> (adapter: LoRAXSAdapter, kept: Double) {
         let update = approximateFirstStep(g, effectiveLearningRate: eta)   // in place: the buffer becomes ΔW
-        let total = Reductions.squaredNorm(update)
-        let rank = min(settings.rank, update.rows, update.columns)
-        let svd = try SVD.randomized(update, rank: rank, powerIterations: settings.svdIterations,
-                                     generator: &generator)
-        let energy = svd.singularValues.reduce(0.0) { $0 + Double($1) * Double($1) }
-        let adapter = LoRAXSAdapter(b: RankPadding.columns(svd.u, to: settings.rank),
-                                    r: RankPadding.diagonal(svd.singularValues, size: settings.rank),
-                                    a: RankPadding.rows(svd.vt, to: settings.rank), scale: settings.scale)
-        return (adapter, total > 0 ? min(1, energy / total) : 0)
+        let f = try LoRASBFactorization(settings: settings).factors(of: update, generator: &generator)
+        return (LoRAXSAdapter(b: f.b, r: f.r, a: f.a, scale: settings.scale), f.energyKept)
     }
 
     /// `−η_eff · sign(G)` (or `−η_eff · G` for the raw-gradient ablation), written over `G`.

@@ -61,7 +61,7 @@ import Tensor
 
         var generator = SeededGenerator(seed: 5)
         for (i, e) in adapters.entries.enumerated() {
-            let ga = try #require(e.adapter as? LoRAGAAdapter)
+            let ga = try #require(e.adapter as? PiSSAAdapter)
             let w = e.target.linear.weight.value
             var own = generator.fork()
             let expected = try LoRAGAMethod.initialFactors(
@@ -73,8 +73,8 @@ import Tensor
             let expectedAtA = Gemm.product(expected.a, expected.a, transposeA: true)
             #expect(relativeDifference(bbt.array, expectedBBt.array) < 1e-3, "\(e.target.modulePath) B")
             #expect(relativeDifference(ata.array, expectedAtA.array) < 1e-3, "\(e.target.modulePath) A")
-            #expect(ga.trained.a.value.array == ga.offset.a.value.array && ga.trained.b.value.array == ga.offset.b.value.array)
-            #expect(ga.trained.a.isTrainable && ga.trained.b.isTrainable && !ga.offset.a.isTrainable && !ga.offset.b.isTrainable)
+            #expect(ga.trained.a.value.array == ga.initial.a.value.array && ga.trained.b.value.array == ga.initial.b.value.array)
+            #expect(ga.trained.a.isTrainable && ga.trained.b.isTrainable && !ga.initial.a.isTrainable && !ga.initial.b.isTrainable)
             #expect(w.array == refTargets[i].linear.weight.value.array)   // W itself is not rewritten
         }
 
@@ -89,10 +89,12 @@ import Tensor
             #expect(a.shape == [2 * rank, e.target.linear.inFeatures] && b.shape == [e.target.linear.outFeatures, 2 * rank])
             let base = e.target.linear.weight.value
             let viaPEFT = adapter.merged(into: Tensor(zeros: base.shape))
-            let product = Gemm.product(b, a)   // PEFT scale lora_alpha / r = 1
+            let product = Gemm.product(b, a)
+            Elementwise.scale(product, by: settings.scale, into: product)   // PEFT's 2·alpha / 2r
             #expect(relativeDifference(product.array, viaPEFT.array) < 1e-5)
         }
-        #expect(LoRAGAMethod.peftRank(settings) == 2 * rank && LoRAGAMethod.peftAlpha(settings) == Double(2 * rank))
+        #expect(LoRAGAMethod.peftConfigOverrides(settings)["r"] as? Int == 2 * rank)
+        #expect(LoRAGAMethod.peftAlpha(settings) == 2 * settings.alpha)
         adapters.mergeIntoBase()
         #expect(relativeDifference(try model.logits(probe.tokens).array, moved) < 1e-5)
     }

@@ -24,7 +24,9 @@ public enum LoRAProMethod: FineTuningMethod {
 
     public static func initialise(_ targets: [TargetableLinear], of model: TrainableModel, settings: AdapterSettings,
                                   context: InitializationContext) throws -> (adapters: [Adapter], report: InitializationReport?) {
-        (LoRAMethod.freshAdapters(targets, settings: settings).map(LoRAProAdapter.init), nil)
+        (LoRAMethod.initialFactors(targets, settings: settings).map {
+            LoRAProAdapter(LoRAAdapter(b: $0.b, a: $0.a, scale: settings.scale))
+        }, nil)
     }
 
     /// As LoRA: the factors with their own alpha.
@@ -32,7 +34,8 @@ public enum LoRAProMethod: FineTuningMethod {
 
     public static func restore(on linear: Linear, settings: AdapterSettings,
                                factor: (String, [Int]) throws -> Tensor) throws -> Adapter {
-        LoRAProAdapter(try LoRAMethod.restoreLoRA(on: linear, settings: settings, factor: factor))
+        let (b, a) = try LoRAMethod.restoredFactors(on: linear, settings: settings, factor: factor)
+        return LoRAProAdapter(LoRAAdapter(b: b, a: a, scale: settings.scale))
     }
 }
 

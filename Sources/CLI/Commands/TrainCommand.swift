@@ -41,6 +41,9 @@ struct TrainCommand: Command {
         .init("init-gradient", help: "LoRA-SB: sign (the paper's Adam step) or raw gradient (default \(adapter.initGradient.rawValue))"),
         .init("init-lr", help: "LoRA-SB: η_eff from the paper's formula, 'authors' (their code's step count), or a number (η_eff itself) (default \(request.initLearningRate))"),
         .init("init-order", help: "LoRA-SB: which samples estimate the gradient: \(AdapterSettings.InitOrder.allCases.map(\.rawValue).joined(separator: " or ")) (the first N in file order) (default \(adapter.initOrder.rawValue))"),
+        .init("init-basis", help: "LoRA-SB ablation: B and A from the SVD of the estimated update or of a random matrix: \(Arguments.choices(AdapterSettings.InitBasis.self)) (default \(adapter.initBasis.rawValue))"),
+        .init("init-noise", help: "LoRA-SB ablation: Gaussian noise added to the estimated update, relative to its RMS (e.g. 1e-3; default \(adapter.initNoise))"),
+        .init("init-split", help: "LoRA-SB ablation: singular values in R (B, A orthonormal) or in B (R = I): \(Arguments.choices(AdapterSettings.InitSplit.self)) (default \(adapter.initSplit.rawValue))"),
         .init("svd-iterations", help: "LoRA-SB: power iterations of the randomized SVD (default \(adapter.svdIterations))"),
         .init("init-memory", help: "LoRA-SB, LoRA-GA: GB the summed gradients may take at once; more passes over the samples when the targets need more, same result (default \(adapter.initMemoryBudget.map { "\(Double($0) / 1e9)" } ?? "no limit"))"),
         .init("ga-gamma", help: "LoRA-GA: γ of the stable scale out^¼/√γ (default \(adapter.loraGAGamma))"),
@@ -50,7 +53,7 @@ struct TrainCommand: Command {
         .init("no-base-eval", value: false, help: "skip measuring the base model's validation loss"),
         .init("json", value: false, help: "print the result as JSON"),
         .init("config", help: "JSON or YAML file setting any of these options (flags win)"),
-    ] + DataFlags.flags + [PrecisionFlag.flag]
+    ] + DataFlags.flags + [PrecisionFlag.flag] + MemoryFlags.flags
 
     static func run(_ args: Arguments) throws {
         var args = args
@@ -94,20 +97,16 @@ struct TrainCommand: Command {
         try args.override(&adapter.seed, "seed")
         try args.override(&adapter.initSamples, "init-samples", atLeast: 1)
         try args.override(&adapter.svdIterations, "svd-iterations", atLeast: 0)
-        if let g = args.string("init-gradient") {
-            guard let mode = AdapterSettings.InitGradient(rawValue: g) else { throw CLIError("--init-gradient must be sign or raw") }
-            adapter.initGradient = mode
-        }
-
+        try args.override(&adapter.initGradient, "init-gradient")
+        try args.override(&adapter.initOrder, "init-order")
+        try args.override(&adapter.initBasis, "init-basis")
+        try args.override(&adapter.initSplit, "init-split")
+        try args.override(&adapter.initNoise, "init-noise")
         if let gb = try args.double("init-memory") {
             guard gb > 0, gb.isFinite, gb * 1e9 < Double(Int.max) else { throw CLIError("--init-memory must be a positive number of GB, got \(gb)") }
             adapter.initMemoryBudget = Int(gb * 1e9)
         }
         try args.override(&adapter.loraGAGamma, "ga-gamma")
-        if let o = args.string("init-order") {
-            guard let order = AdapterSettings.InitOrder(rawValue: o) else { throw CLIError("--init-order must be shuffled or file") }
-            adapter.initOrder = order
-        }
 
         var trainer = Self.trainer
         try args.override(&trainer.iterations, "iters", atLeast: 1)
@@ -115,12 +114,7 @@ struct TrainCommand: Command {
         try args.override(&trainer.gradientAccumulation, "grad-accum", atLeast: 1)
         try args.override(&trainer.learningRate, "learning-rate")
         try args.override(&trainer.warmupRatio, "warmup-ratio")
-        if let s = args.string("lr-schedule") {
-            guard let decay = LearningRateSchedule.Decay(rawValue: s) else {
-                throw CLIError("--lr-schedule must be one of \(LearningRateSchedule.Decay.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            trainer.decay = decay
-        }
+        try args.override(&trainer.decay, "lr-schedule")
         try args.override(&trainer.weightDecay, "weight-decay")
         try args.override(&trainer.maxGradNorm, "max-grad-norm")
         trainer.seed = adapter.seed   // one seed for data order and initialisation
@@ -149,6 +143,7 @@ struct TrainCommand: Command {
         if args.has("no-base-eval") { request.evaluateBase = false }
         request.precision = try PrecisionFlag.value(args)
         for f in flags where f.takesValue { if let v = args.string(f.name) { request.commandLine[f.name] = v } }
+        MemoryFlags.apply(args, to: &request)
         return request
     }
 
