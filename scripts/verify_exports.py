@@ -176,6 +176,17 @@ def minilm(lorasb, work, report):
               str(FIXTURES / "minilm_reference.safetensors"))
 
 
+def dump_logits(lorasb, work, method, adapter):
+    """Our logits on two GSM8K problems with `adapter` on SmolLM2: the dump, its ids, mask and
+    the mask as a torch tensor."""
+    dump = work / f"smollm2-{method}-logits.safetensors"
+    run(lorasb, "eval", "--model", GGUF, "--adapter", adapter, "--data", DATA / "gsm8k", "--prompt-field",
+        "question", "--completion-field", "answer", "--metric", "loss", "--limit", 2, "--dump-logits", dump)
+    ours = load_file(dump)
+    mask = ours["attention_mask"]
+    return ours, torch.tensor(ours["input_ids"].astype(np.int64)), mask, torch.tensor(mask.astype(np.int64))
+
+
 METHODS = ("rslora", "pissa", "dora")
 
 
@@ -197,13 +208,7 @@ def methods(lorasb, work, report):
         peft_dir, merged = work / f"smollm2-{method}-peft", work / f"smollm2-{method}-merged"
         run(lorasb, "export", "--model", GGUF, "--adapter", adapter, "--output", peft_dir, "--format", "peft")
         run(lorasb, "export", "--model", GGUF, "--adapter", adapter, "--output", merged, "--merge")
-        dump = work / f"smollm2-{method}-logits.safetensors"
-        run(lorasb, "eval", "--model", GGUF, "--adapter", adapter, "--data", DATA / "gsm8k", "--prompt-field",
-            "question", "--completion-field", "answer", "--metric", "loss", "--limit", 2, "--dump-logits", dump)
-        ours = load_file(dump)
-        ids = torch.tensor(ours["input_ids"].astype(np.int64))
-        mask = ours["attention_mask"]
-        attention = torch.tensor(mask.astype(np.int64))
+        ours, ids, mask, attention = dump_logits(lorasb, work, method, adapter)
         config = PeftConfig.from_pretrained(str(peft_dir))
         with torch.no_grad():
             base = AutoModelForCausalLM.from_pretrained(str(MODELS), gguf_file=GGUF.name, torch_dtype=torch.float32)
@@ -251,14 +256,8 @@ def gradient_methods(lorasb, work, report):
                 "--learning-rate", 1e-2, "--no-base-eval", "--max-seq-len", 256, "--save-every", 0,
                 "--adapter-path", adapter)
         run(lorasb, "export", "--model", GGUF, "--adapter", adapter, "--output", peft_dir, "--format", "peft")
-        dump = work / f"smollm2-{method}-logits.safetensors"
-        run(lorasb, "eval", "--model", GGUF, "--adapter", adapter, "--data", DATA / "gsm8k", "--prompt-field",
-            "question", "--completion-field", "answer", "--metric", "loss", "--limit", 2, "--dump-logits", dump)
-        ours = load_file(dump)
-        ids = torch.tensor(ours["input_ids"].astype(np.int64))
-        mask = ours["attention_mask"]
+        ours, ids, mask, attention = dump_logits(lorasb, work, method, adapter)
         with torch.no_grad():
-            attention = torch.tensor(mask.astype(np.int64))
             base_logits = base(input_ids=ids, attention_mask=attention).logits.numpy()
             peft = PeftModel.from_pretrained(base, str(peft_dir)).eval()
             peft_logits = peft(input_ids=ids, attention_mask=attention).logits.numpy()

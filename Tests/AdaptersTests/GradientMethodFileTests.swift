@@ -19,16 +19,8 @@ import Tensor
         let expected = try model.logits(batch.tokens).array
         let identity = BaseModelIdentity(path: "tiny-llama", architecture: "llama", layers: 2, hiddenSize: 32,
                                          vocabSize: 96, parameters: 0)
-        let manifest = AdapterManifest(settings: settings, modules: adapters.entries.map(\.target.modulePath),
-                                       baseModel: identity, task: "causal-lm", labels: nil,
-                                       trainableParameters: adapters.trainableParameterCount,
-                                       effectiveLearningRate: nil, training: [:])
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lorasb-\(method)-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try AdapterFolder.save(adapters, manifest: manifest, to: folder)
-
         let fresh = try TinyModels.llama()
-        let (loaded, readManifest) = try AdapterFolder.load(folder, onto: fresh, identity: identity)
+        let (loaded, readManifest) = try TinyModels.saveAndLoad(adapters, identity: identity, onto: fresh)
         #expect(readManifest.settings == settings)
         #expect(loaded.trainableParameterCount == adapters.trainableParameterCount)
         #expect(try fresh.logits(batch.tokens).array == expected)

@@ -72,3 +72,21 @@ extension TinyModels {
         }
     }
 }
+
+extension TinyModels {
+    /// Saves `adapters` to a temporary adapter folder under a manifest of `identity`, loads it
+    /// onto `model` and removes the folder: the round trip every method's file test makes.
+    static func saveAndLoad(_ adapters: AdapterSet, identity: BaseModelIdentity,
+                            onto model: TrainableModel) throws -> (adapters: AdapterSet, manifest: AdapterManifest) {
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("lorasb-roundtrip-\(adapters.settings.method)-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let manifest = AdapterManifest(settings: adapters.settings, modules: adapters.entries.map(\.target.modulePath),
+                                       baseModel: identity, task: "causal-lm", labels: nil,
+                                       trainableParameters: adapters.trainableParameterCount,
+                                       effectiveLearningRate: nil, training: [:])
+        try AdapterFolder.save(adapters, manifest: manifest, to: folder)
+        let (loaded, read) = try AdapterFolder.load(folder, onto: model, identity: identity)
+        return (loaded, read)
+    }
+}

@@ -7,12 +7,7 @@ import TestSupport
 /// `--method lora-ga|lora-pro`, `--init-memory GB` and `--ga-gamma` reach the library's
 /// settings; their errors are shown under the flags.
 @Suite struct GradientMethodFlagsTests {
-    static let model = TestPaths.fixtures.appendingPathComponent("models/tiny-llama")
-
-    func request(_ extra: [String]) throws -> FineTuneRequest {
-        let words = ["--model", Self.model.path, "--data", "/data/gsm8k"] + extra
-        return try TrainCommand.makeRequest(try Arguments(words, flags: TrainCommand.flags))
-    }
+    func request(_ extra: [String]) throws -> FineTuneRequest { try tinyTrainRequest(extra) }
 
     @Test func flagsSetTheSettings() throws {
         let r = try request(["--method", "lora-ga", "--init-memory", "0.5", "--ga-gamma", "4"])
