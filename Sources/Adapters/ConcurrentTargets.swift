@@ -4,19 +4,12 @@ import Tensor
 /// Per-target work of an initialisation (one SVD per targeted matrix) spread over the cores,
 /// with results that do not depend on which core does which target.
 enum ConcurrentTargets {
-    /// `body(i, &generator)` for every target `i < count`, each with its own random stream
-    /// forked from `seed` in target order. Targets run concurrently, each on one BLAS thread:
-    /// the products of a rank-r randomized SVD are too narrow to keep two BLAS threads busy, and
-    /// its QR steps run on one thread anyway. The first error, in target order, is thrown.
-    static func map<T>(_ count: Int, seed: UInt64,
-                       _ body: (_ target: Int, _ generator: inout SeededGenerator) throws -> T) throws -> [T] {
-        var generator = SeededGenerator(seed: seed)
-        let generators = (0..<count).map { _ in generator.fork() }
-        return try map(0..<count, generators: generators, body)
-    }
-
-    /// `body(i, &generators[i])` for the targets `i` of `targets` (a group of a larger set
-    /// whose streams were forked up front), concurrently; results in the order of `targets`.
+    /// `body(i, &generators[i])` for the targets `i` of `targets` (a group of a larger set whose
+    /// streams were forked from the seed in target order up front, so results do not depend on
+    /// the grouping), concurrently; results in the order of `targets`. Targets run each on one
+    /// BLAS thread: the products of a rank-r randomized SVD are too narrow to keep two BLAS
+    /// threads busy, and its QR steps run on one thread anyway. The first error, in target
+    /// order, is thrown.
     static func map<T>(_ targets: Range<Int>, generators: [SeededGenerator],
                        _ body: (_ target: Int, _ generator: inout SeededGenerator) throws -> T) throws -> [T] {
         var results = [Result<T, Error>?](repeating: nil, count: targets.count)
