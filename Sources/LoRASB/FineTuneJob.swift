@@ -148,10 +148,12 @@ public final class FineTuneJob {
             (adapters, report) = try AdapterFactory.attach(r.adapter, to: model.network, context: context)
             eta = report?.effectiveLearningRate
             if let report {
-                say("LoRA-SB initialisation: gradients of \(report.samples) samples, η_eff = \(String(format: "%.3g", report.effectiveLearningRate))")
-                say(String(format: "initialised %d targets in %.1f s (gradients %.1f s, SVD %.1f s); rank-%d ΔW keeps %.1f%% of its energy on average",
+                let passes = report.passes > 1 ? " in \(report.passes) passes within the memory budget" : ""
+                let eta = report.effectiveLearningRate.map { ", η_eff = \(String(format: "%.3g", $0))" } ?? ""
+                say("\(r.adapter.method.displayName) initialisation: gradients of \(report.samples) samples\(passes)\(eta)")
+                say(String(format: "initialised %d targets in %.1f s (gradients %.1f s, SVD %.1f s); energy kept on average: %.1f%%",
                            report.energyKept.count, report.gradientSeconds + report.svdSeconds,
-                           report.gradientSeconds, report.svdSeconds, r.adapter.rank, 100 * report.meanEnergyKept))
+                           report.gradientSeconds, report.svdSeconds, 100 * report.meanEnergyKept) + " (\(report.decomposed))")
             }
         }
         // Attaching may have made weights trainable (full fine-tuning): those compute in fp32.
