@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import Models
 import NN
@@ -46,7 +47,8 @@ public struct LoRASBInitializer {
         // a packed weight stays packed when it becomes trainable.
         for w in weights { w.isHeldFixed = true; w.isTrainable = true }
         defer { for w in weights { w.isTrainable = false; w.isHeldFixed = false } }   // frees the gradient buffers
-        let (samples, meanLoss) = try sumGradients(of: weights, over: batches, model: model)
+        let (samples, meanLoss) = try sumGradients(of: weights, over: batches, model: model,
+                                                   communicator: context.communicator)
         let gradientSeconds = Date().timeIntervalSince(started)
 
         let svdStarted = Date()
@@ -127,16 +129,18 @@ public struct LoRASBInitializer {
     // MARK: step 2: the summed gradients
 
     /// Leaves `Σ_b ∇(loss_b / n_b)` in the gradient buffers of `weights` (the only trainable
-    /// parameters); returns the number of samples and the mean batch loss.
-    func sumGradients(of weights: [Parameter], over batches: [TrainingBatch],
-                      model: TrainableModel) throws -> (samples: Int, meanLoss: Double) {
+    /// parameters); returns the number of samples and the mean batch loss. The processes of
+    /// `communicator` each sum a contiguous share of the batches, then all-reduce the sums.
+    func sumGradients(of weights: [Parameter], over batches: [TrainingBatch], model: TrainableModel,
+                      communicator: any Communicator = SingleProcess()) throws -> (samples: Int, meanLoss: Double) {
         // The buffers hold the running sum; scaling them by n_b before batch b's backward and
         // by 1/n_b after adds exactly ∇loss_b / n_b.
         var samples = 0
         var lossSum = 0.0
-        for (i, batch) in batches.enumerated() {
+        let share = communicator.share(of: batches.count)
+        for (i, batch) in zip(share, batches[share]) {
             let n = Float(batch.sampleCount)
-            if i > 0 { for w in weights { scale(w.gradient, by: n) } }
+            if i > share.lowerBound { for w in weights { scale(w.gradient, by: n) } }
             let loss = try model.loss(batch, backward: true)
             guard loss.isFinite else {
                 throw AdapterError.initialisation("the loss of gradient-estimation batch \(i + 1) is \(loss)")
@@ -144,6 +148,12 @@ public struct LoRASBInitializer {
             for w in weights { scale(w.gradient, by: 1 / n) }
             samples += batch.sampleCount
             lossSum += Double(loss)
+        }
+        if communicator.isDistributed {
+            var reducer = BucketedAllReduce(communicator)
+            try reducer.sum(weights.map { $0.gradientForAccumulation() })
+            let sums = try communicator.allReduceSum([Double(samples), lossSum])
+            (samples, lossSum) = (Int(sums[0]), sums[1])
         }
         return (samples, lossSum / Double(batches.count))
     }
