@@ -6,6 +6,9 @@ public enum AdapterRegistry {
         LoRASBMethod.self,
         LoRAXSMethod.self,
         LoRAMethod.self,
+        RsLoRAMethod.self,
+        PiSSAMethod.self,
+        DoRAMethod.self,
         FullFineTuningMethod.self,
     ]
 }

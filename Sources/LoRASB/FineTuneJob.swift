@@ -26,6 +26,9 @@ public struct FineTuneRequest: Sendable, Equatable {
     public var initLearningRate: InitLearningRate
     /// What the frozen weights' products compute in (`bf16` needs AVX-512 BF16).
     public var precision: ComputePrecision = .fp32
+    /// Decoders: keep only each block's input in forward and recompute the block in backward
+    /// (the same gradients; less memory for one more forward per step).
+    public var gradientCheckpointing = false
     /// Whether to measure the base model's validation loss before the adapter is attached.
     public var evaluateBase: Bool
     /// Flag → value, recorded in the adapter's manifest.
@@ -98,6 +101,8 @@ public final class FineTuneJob {
         let prepared = try prepareData()
         let model = try LoadedModel(r.model, labelCount: prepared.labels?.count, seed: r.adapter.seed)
         try model.network.use(r.precision)
+        try model.useGradientCheckpointing(r.gradientCheckpointing)
+        if r.gradientCheckpointing { say("gradient checkpointing: each block is recomputed in backward") }
         let encoded = try encode(prepared, with: model)
         say("data: \(encoded.train.count) training examples, \(encoded.validation.count) validation (\(prepared.validationName)); \(encoded.truncation.truncatedExamples) truncated to \(r.maxSequenceLength) tokens (\(encoded.truncation.removedTokens) tokens cut), \(encoded.truncation.droppedExamples) dropped")
         guard !encoded.train.isEmpty else { throw TrainingStopped(description: "no training example is left after truncation") }

@@ -42,7 +42,7 @@ struct ExperimentCommand: Command {
         .init("models", help: "folder of the default models (default $LORASB_MODELS or ~/.cache/lorasb/models)"),
         .init("data", help: "folder holding gsm8k/ and glue/ (default $LORASB_DATA or ../shared/data)"),
         .init("tokens-per-second", help: "--dry-run: training tokens/s to estimate with (default 200 SmolLM2, 2500 MiniLM)"),
-    ]
+    ] + MemoryFlags.flags
 
     static func run(_ args: Arguments) throws {
         guard args.string("suite") != nil else {
@@ -63,6 +63,8 @@ struct ExperimentCommand: Command {
         if scale != .full { command += " --scale \(scale.rawValue)" }
         for flag in ["seeds", "lr-grid"] { if let v = args.string(flag) { command += " --\(flag) \(v)" } }
         if let out = args.string("out") { command += " --out \(out)" }
+        let checkpointing = args.has("grad-checkpoint")
+        if checkpointing { command += " --grad-checkpoint" }
         let printer = ProgressPrinter.standardError()
         let say: (String) -> Void = { printer.message($0) }
 
@@ -94,6 +96,7 @@ struct ExperimentCommand: Command {
         defer { interrupt.cancel() }
         let runner = ExperimentRunner(suite: suite, output: output, command: command, say: say,
                                       progress: printer, interrupt: interrupt)
+        if checkpointing { runner.gradientCheckpointing = true }
         let outcome = try runner.run()
         printer.finish()
         print("\(outcome.ran.count) runs trained, \(outcome.skipped.count) skipped as finished; \(outcome.records.count) of \(suite.configurations.count * suite.seeds.count) in the table")

@@ -52,7 +52,7 @@ struct TrainCommand: Command {
         .init("no-base-eval", value: false, help: "skip measuring the base model's validation loss"),
         .init("json", value: false, help: "print the result as JSON"),
         .init("config", help: "JSON or YAML file setting any of these options (flags win)"),
-    ] + DataFlags.flags + [PrecisionFlag.flag]
+    ] + DataFlags.flags + [PrecisionFlag.flag] + MemoryFlags.flags
 
     static func run(_ args: Arguments) throws {
         var args = args
@@ -139,6 +139,7 @@ struct TrainCommand: Command {
         if args.has("no-base-eval") { request.evaluateBase = false }
         request.precision = try PrecisionFlag.value(args)
         for f in flags where f.takesValue { if let v = args.string(f.name) { request.commandLine[f.name] = v } }
+        MemoryFlags.apply(args, to: &request)
         return request
     }
 

@@ -29,6 +29,9 @@ public final class ExperimentRunner {
     let say: (String) -> Void
     let progress: ProgressPrinter?
     let interrupt: InterruptMonitor?
+    /// Every run's `FineTuneRequest.gradientCheckpointing` (nil: the request's default). The
+    /// results do not depend on it, so finished runs made either way count as finished.
+    public var gradientCheckpointing: Bool?
 
     public init(suite: ExperimentSuite, output: URL, command: String? = nil, say: @escaping (String) -> Void,
                 progress: ProgressPrinter? = nil, interrupt: InterruptMonitor? = nil) {
@@ -165,10 +168,11 @@ public final class ExperimentRunner {
         // The base model's loss is the same for every run of a task: measure it in the first
         // configuration's runs of that task.
         let firstOfTask = suite.configurations.first { $0.task == c.task }?.id == c.id
-        let request = FineTuneRequest(model: suite.model, data: task.data, adapter: suite.adapterSettings(run),
+        var request = FineTuneRequest(model: suite.model, data: task.data, adapter: suite.adapterSettings(run),
                                       trainer: suite.trainerSettings(run),
                                       maxSequenceLength: suite.maxSequenceLength, output: folder,
                                       evaluateBase: firstOfTask, commandLine: spec(run))
+        if let gradientCheckpointing { request.gradientCheckpointing = gradientCheckpointing }
         let result = try FineTuneJob(request, say: say).run(progress: progress, interrupt: interrupt)
         guard case .finished = result.outcome else { return nil }
 
