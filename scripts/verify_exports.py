@@ -176,6 +176,17 @@ def minilm(lorasb, work, report):
               str(FIXTURES / "minilm_reference.safetensors"))
 
 
+def dump_logits(lorasb, work, method, adapter):
+    """Our logits on two GSM8K problems with `adapter` on SmolLM2: the dump, its ids, mask and
+    the mask as a torch tensor."""
+    dump = work / f"smollm2-{method}-logits.safetensors"
+    run(lorasb, "eval", "--model", GGUF, "--adapter", adapter, "--data", DATA / "gsm8k", "--prompt-field",
+        "question", "--completion-field", "answer", "--metric", "loss", "--limit", 2, "--dump-logits", dump)
+    ours = load_file(dump)
+    mask = ours["attention_mask"]
+    return ours, torch.tensor(ours["input_ids"].astype(np.int64)), mask, torch.tensor(mask.astype(np.int64))
+
+
 METHODS = ("rslora", "pissa", "dora")
 
 
@@ -197,13 +208,7 @@ def methods(lorasb, work, report):
         peft_dir, merged = work / f"smollm2-{method}-peft", work / f"smollm2-{method}-merged"
         run(lorasb, "export", "--model", GGUF, "--adapter", adapter, "--output", peft_dir, "--format", "peft")
         run(lorasb, "export", "--model", GGUF, "--adapter", adapter, "--output", merged, "--merge")
-        dump = work / f"smollm2-{method}-logits.safetensors"
-        run(lorasb, "eval", "--model", GGUF, "--adapter", adapter, "--data", DATA / "gsm8k", "--prompt-field",
-            "question", "--completion-field", "answer", "--metric", "loss", "--limit", 2, "--dump-logits", dump)
-        ours = load_file(dump)
-        ids = torch.tensor(ours["input_ids"].astype(np.int64))
-        mask = ours["attention_mask"]
-        attention = torch.tensor(mask.astype(np.int64))
+        ours, ids, mask, attention = dump_logits(lorasb, work, method, adapter)
         config = PeftConfig.from_pretrained(str(peft_dir))
         with torch.no_grad():
             base = AutoModelForCausalLM.from_pretrained(str(MODELS), gguf_file=GGUF.name, torch_dtype=torch.float32)
@@ -234,18 +239,56 @@ def methods(lorasb, work, report):
                and r["adapter_effect_max_abs"] > 1e-2 for r in report.values())
 
 
+def gradient_methods(lorasb, work, report):
+    """LoRA-GA (a rank-2r PEFT LoRA on the unchanged base) and LoRA-Pro (plain LoRA) on
+    SmolLM2: trained 2 steps, exported, loaded by PEFT; logits against ours. No fixtures."""
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    torch.set_num_threads(2)
+    base = AutoModelForCausalLM.from_pretrained(str(MODELS), gguf_file=GGUF.name, torch_dtype=torch.float32)
+    for method in ("lora-ga", "lora-pro"):
+        adapter, peft_dir = work / f"smollm2-{method}", work / f"smollm2-{method}-peft"
+        if not (adapter / "adapter.safetensors").exists():
+            run(lorasb, "train", "--model", GGUF, "--method", method, "--data", DATA / "gsm8k", "--prompt-field",
+                "question", "--completion-field", "answer", "--train-examples", 16, "--val-examples", 4,
+                "--iters", 2, "--batch-size", 4, "--rank", 4, "--alpha", 8, "--targets", "v", "--init-samples", 8,
+                "--learning-rate", 1e-2, "--no-base-eval", "--max-seq-len", 256, "--save-every", 0,
+                "--adapter-path", adapter)
+        run(lorasb, "export", "--model", GGUF, "--adapter", adapter, "--output", peft_dir, "--format", "peft")
+        ours, ids, mask, attention = dump_logits(lorasb, work, method, adapter)
+        with torch.no_grad():
+            base_logits = base(input_ids=ids, attention_mask=attention).logits.numpy()
+            peft = PeftModel.from_pretrained(base, str(peft_dir)).eval()
+            peft_logits = peft(input_ids=ids, attention_mask=attention).logits.numpy()
+            base = peft.unload()
+        report[method] = {
+            "peft_r": json.load(open(peft_dir / "adapter_config.json"))["r"],
+            "ours_vs_peft_max_abs": masked_max_diff(ours["logits"], peft_logits, mask),
+            # The adapter moved the model: the comparison is not of two base models.
+            "peft_vs_base_max_abs": masked_max_diff(peft_logits, base_logits, mask),
+        }
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--work", default="/tmp/lorasb-export-check", type=Path)
     parser.add_argument("--lorasb", default=str(ROOT / ".build/release/lorasb"))
     parser.add_argument("--methods-only", action="store_true",
                         help="check only the rsLoRA, PiSSA and DoRA exports (Tests/Fixtures/export/methods.json)")
+    parser.add_argument("--gradient-methods", action="store_true",
+                        help="only check the PEFT exports of LoRA-GA and LoRA-Pro (no fixtures written)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     report = {}
     if args.methods_only:
         ok = methods(args.lorasb, args.work, report)
         print(json.dumps(report, indent=2))
+        sys.exit(0 if ok else 1)
+    if args.gradient_methods:
+        gradient_methods(args.lorasb, args.work, report)
+        print(json.dumps(report, indent=2))
+        ok = all(r["ours_vs_peft_max_abs"] <= 1e-3 and r["peft_vs_base_max_abs"] > 1e-3 for r in report.values())
         sys.exit(0 if ok else 1)
     tokens = smollm2(args.lorasb, args.work, report)
     minilm(args.lorasb, args.work, report)

@@ -10,5 +10,7 @@ public enum AdapterRegistry {
         PiSSAMethod.self,
         DoRAMethod.self,
         FullFineTuningMethod.self,
+        LoRAGAMethod.self,
+        LoRAProMethod.self,
     ]
 }

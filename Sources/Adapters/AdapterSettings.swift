@@ -27,6 +27,14 @@ public struct AdapterSettings: Codable, Sendable, Equatable {
     public var initNoise: Double
     /// LoRA-SB ablation: where ΔW's singular values go, into R (the method) or into B.
     public var initSplit: InitSplit
+    /// Gradient-based initialisations (LoRA-SB, LoRA-GA): bytes the summed target gradients
+    /// may take at once (4 per targeted weight); the samples are passed through the model
+    /// once per group of targets that fits (`GradientEstimate`). nil: no limit, one pass.
+    public var initMemoryBudget: Int?
+    /// LoRA-GA: γ of its stable scale, `B₀, A₀ ×= out^¼ / √γ` (the authors' default 16).
+    public var loraGAGamma: Double
+    /// The LoRA-GA authors' γ (`stable_gamma: 16`), the default.
+    public static let authorsLoRAGAGamma = 16.0
 
     public enum InitGradient: String, Codable, Sendable, CaseIterable {
         case sign
@@ -60,7 +68,8 @@ public struct AdapterSettings: Codable, Sendable, Equatable {
     public init(method: AdapterMethod = .loraSB, rank: Int = 32, alpha: Double? = nil,
                 targets: [String], seed: UInt64 = 0, initSamples: Int = 50,
                 initGradient: InitGradient = .sign, svdIterations: Int = 10, initOrder: InitOrder = .shuffled,
-                initBasis: InitBasis = .update, initNoise: Double = 0, initSplit: InitSplit = .orthonormal) {
+                initBasis: InitBasis = .update, initNoise: Double = 0, initSplit: InitSplit = .orthonormal,
+                initMemoryBudget: Int? = nil, loraGAGamma: Double = AdapterSettings.authorsLoRAGAGamma) {
         self.method = method
         self.rank = rank
         self.alpha = alpha ?? Double(rank)
@@ -73,6 +82,8 @@ public struct AdapterSettings: Codable, Sendable, Equatable {
         self.initBasis = initBasis
         self.initNoise = initNoise
         self.initSplit = initSplit
+        self.initMemoryBudget = initMemoryBudget
+        self.loraGAGamma = loraGAGamma
     }
 
     /// The factor applied to the low-rank update: alpha / r.
@@ -86,6 +97,10 @@ public struct AdapterSettings: Codable, Sendable, Equatable {
         guard initNoise.isFinite, initNoise >= 0 else {
             throw SettingError("initNoise", "must be a number of at least 0 (a multiple of ΔW's root mean square), got \(initNoise)")
         }
+        if let b = initMemoryBudget, b < 1 {
+            throw SettingError("initMemoryBudget", "must be positive, got \(b) bytes")
+        }
+        guard loraGAGamma > 0, loraGAGamma.isFinite else { throw SettingError("loraGAGamma", "must be positive, got \(loraGAGamma)") }
         if method.isLowRank && targets.isEmpty {
             throw SettingError("targets", "names no layer")
         }
@@ -94,10 +109,13 @@ public struct AdapterSettings: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case method, rank, alpha, targets, seed, initSamples, initGradient, svdIterations, initOrder
         case initBasis, initNoise, initSplit
+        // Manifests are written in snake case, whose round trip spells an acronym "Ga".
+        case initMemoryBudget, loraGAGamma = "loraGaGamma"
     }
 
     /// Manifests written before `initOrder` existed took the samples in file order; those
-    /// written before the initialisation ablations used the method's own initialisation.
+    /// written before the initialisation ablations used the method's own initialisation; those
+    /// written before `initMemoryBudget` and `loraGAGamma` existed had no budget and no LoRA-GA.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         method = try c.decode(AdapterMethod.self, forKey: .method)
@@ -112,5 +130,7 @@ public struct AdapterSettings: Codable, Sendable, Equatable {
         initBasis = try c.decodeIfPresent(InitBasis.self, forKey: .initBasis) ?? .update
         initNoise = try c.decodeIfPresent(Double.self, forKey: .initNoise) ?? 0
         initSplit = try c.decodeIfPresent(InitSplit.self, forKey: .initSplit) ?? .orthonormal
+        initMemoryBudget = try c.decodeIfPresent(Int.self, forKey: .initMemoryBudget)
+        loraGAGamma = try c.decodeIfPresent(Double.self, forKey: .loraGAGamma) ?? Self.authorsLoRAGAGamma
     }
 }

@@ -11,7 +11,7 @@ enum DataFlags {
         .init("completion-field", help: "JSONL field holding the completion (e.g. answer for GSM8K)"),
         .init("text-field", help: "JSONL field holding plain text (loss on every token)"),
         .init("chat-field", help: "JSONL field holding chat messages"),
-        .init("task", help: "GLUE task preset for encoders: cola, mrpc or rte (detected from the folder name)"),
+        .init("task", help: "task family for decoders: \(TaskFamilies.names.joined(separator: ", ")); GLUE task preset for encoders: \(GLUETask.allCases.map(\.rawValue).joined(separator: ", ")) (both detected from the data)"),
         .init("text-column", help: "classification: text field or TSV column (default \(defaults.classificationText))"),
         .init("pair-column", help: "classification: second text field or column, for pairs"),
         .init("label-column", help: "classification: label field or column (default \(defaults.classificationLabel))"),
@@ -25,10 +25,13 @@ enum DataFlags {
         data.textField = args.string("text-field")
         data.chatField = args.string("chat-field")
         if let t = args.string("task") {
-            guard let task = GLUETask(rawValue: t.lowercased()) else {
-                throw CLIError("--task must be one of \(GLUETask.allCases.map(\.rawValue).joined(separator: ", "))")
+            if let family = TaskFamilies.named(t) {
+                data.taskFamily = family.name
+            } else if let task = GLUETask(rawValue: t.lowercased()) {
+                data.glueTask = task
+            } else {
+                throw CLIError("--task must be one of \((TaskFamilies.names + GLUETask.allCases.map(\.rawValue)).joined(separator: ", ")), got '\(t)'")
             }
-            data.glueTask = task
         }
         if let t = args.string("text-column") { data.classificationText = t }
         data.classificationTextPair = args.string("pair-column")

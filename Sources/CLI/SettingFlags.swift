@@ -13,7 +13,8 @@ enum SettingFlags {
         "stepsPerEval": "steps-per-eval", "validationBatches": "val-batches", "saveEvery": "save-every",
         "stepsPerReport": "steps-per-report", "maxSequenceLength": "max-seq-len", "maxNewTokens": "max-tokens",
         "limit": "limit", "split": "split", "seeds": "seeds", "learningRateGrid": "lr-grid",
-        "gradientCheckpointing": "grad-checkpoint",
+        "gradientCheckpointing": "grad-checkpoint", "taskFamily": "task", "scoring": "scoring", "metric": "metric",
+        "initMemoryBudget": "init-memory", "loraGAGamma": "ga-gamma",
     ]
 
     /// `--flag` for a setting's name; the name itself when no flag sets it.

@@ -13,6 +13,9 @@ public struct DataOptions: Sendable, Equatable {
     public var chatField: String?
     /// Encoders: a GLUE task preset (detected from the folder name when nil).
     public var glueTask: GLUETask?
+    /// Decoders: the task family (`TaskFamilies`: gsm8k, math, commonsense) the data belongs
+    /// to; nil detects it from the data, and data of no family is plain language modelling.
+    public var taskFamily: String?
     /// Encoders, other data: the text, optional second text and label fields (JSONL keys or TSV
     /// header names).
     public var classificationText: String
@@ -24,7 +27,7 @@ public struct DataOptions: Sendable, Equatable {
 
     public init(path: URL, promptField: String? = nil, completionField: String? = nil,
                 textField: String? = nil, chatField: String? = nil, glueTask: GLUETask? = nil,
-                classificationText: String = "text", classificationTextPair: String? = nil,
+                taskFamily: String? = nil, classificationText: String = "text", classificationTextPair: String? = nil,
                 classificationLabel: String = "label", maxTrainExamples: Int? = nil,
                 maxValidationExamples: Int? = nil) {
         self.path = path
@@ -33,6 +36,7 @@ public struct DataOptions: Sendable, Equatable {
         self.textField = textField
         self.chatField = chatField
         self.glueTask = glueTask
+        self.taskFamily = taskFamily
         self.classificationText = classificationText
         self.classificationTextPair = classificationTextPair
         self.classificationLabel = classificationLabel

@@ -68,6 +68,8 @@ public struct FineTuneResult: Sendable {
     public var finalMetrics: [(String, Double)]
     public var initialisation: InitializationReport?
     public var truncation: TruncationReport
+    /// What truncation did to the validation examples.
+    public var validationTruncation = TruncationReport()
     public var trainingSeconds: Double
 }
 
@@ -105,6 +107,10 @@ public final class FineTuneJob {
         if r.gradientCheckpointing { say("gradient checkpointing: each block is recomputed in backward") }
         let encoded = try encode(prepared, with: model)
         say("data: \(encoded.train.count) training examples, \(encoded.validation.count) validation (\(prepared.validationName)); \(encoded.truncation.truncatedExamples) truncated to \(r.maxSequenceLength) tokens (\(encoded.truncation.removedTokens) tokens cut), \(encoded.truncation.droppedExamples) dropped")
+        let cut = encoded.validationTruncation
+        if cut.truncatedExamples > 0 {
+            say("validation: \(cut.truncatedExamples) examples longer than \(r.maxSequenceLength) tokens (the longest \(cut.longestExample)) cut to it, \(cut.droppedExamples) of them dropped (no answer token left)")
+        }
         guard !encoded.train.isEmpty else { throw TrainingStopped(description: "no training example is left after truncation") }
 
         var trainer = r.trainer
@@ -150,10 +156,12 @@ public final class FineTuneJob {
             (adapters, report) = try AdapterFactory.attach(r.adapter, to: model.network, context: context)
             eta = report?.effectiveLearningRate
             if let report {
-                say("LoRA-SB initialisation: gradients of \(report.samples) samples, η_eff = \(String(format: "%.3g", report.effectiveLearningRate))")
-                say(String(format: "initialised %d targets in %.1f s (gradients %.1f s, SVD %.1f s); rank-%d ΔW keeps %.1f%% of its energy on average",
+                let passes = report.passes > 1 ? " in \(report.passes) passes within the memory budget" : ""
+                let eta = report.effectiveLearningRate.map { ", η_eff = \(String(format: "%.3g", $0))" } ?? ""
+                say("\(r.adapter.method.displayName) initialisation: gradients of \(report.samples) samples\(passes)\(eta)")
+                say(String(format: "initialised %d targets in %.1f s (gradients %.1f s, SVD %.1f s); energy kept on average: %.1f%%",
                            report.energyKept.count, report.gradientSeconds + report.svdSeconds,
-                           report.gradientSeconds, report.svdSeconds, r.adapter.rank, 100 * report.meanEnergyKept))
+                           report.gradientSeconds, report.svdSeconds, 100 * report.meanEnergyKept) + " (\(report.decomposed))")
             }
         }
         // Attaching may have made weights trainable (full fine-tuning): those compute in fp32.
@@ -199,7 +207,8 @@ public final class FineTuneJob {
         return FineTuneResult(outcome: outcome, trainableParameters: trainable, totalParameters: total,
                               baseValidationLoss: baseLoss, initValidationLoss: initLoss,
                               finalValidationLoss: finalLoss, finalMetrics: metrics, initialisation: report,
-                              truncation: encoded.truncation, trainingSeconds: loop.state.trainingSeconds)
+                              truncation: encoded.truncation, validationTruncation: encoded.validationTruncation,
+                              trainingSeconds: loop.state.trainingSeconds)
     }
 
     // MARK: data
@@ -210,12 +219,19 @@ public final class FineTuneJob {
         var labels: LabelVocabulary?
         var glueTask: GLUETask?
         var validationName: String
+        /// The task family the decoder data is of, whose prompt template it is rendered with.
+        var taskFamily: (any TaskFamily)?
     }
 
     /// Reads the data in the form the model's family needs (decided from its config alone).
     func prepareData() throws -> PreparedData {
         let config = try ModelFiles(url: request.model).config
         if config.family == .llama {
+            if let family = try TaskFamilies.resolve(request.data) {
+                let t = try family.trainingData(request.data)
+                return PreparedData(languageModeling: (t.train, t.validation), validationName: t.validationName,
+                                    taskFamily: family)
+            }
             let s = try request.data.languageModelingSplits()
             return PreparedData(languageModeling: (s.train, s.validation), validationName: s.validationName)
         }
@@ -228,16 +244,18 @@ public final class FineTuneJob {
         var train: [TokenizedExample]
         var validation: [TokenizedExample]
         var truncation: TruncationReport
+        var validationTruncation = TruncationReport()
     }
 
     func encode(_ data: PreparedData, with model: LoadedModel) throws -> EncodedData {
         let limit = request.maxSequenceLength
         if let lm = data.languageModeling {
-            let format = try PromptFormat(tokenizer: model.tokenizer, override: request.chatTemplate)
+            let format = try PromptFormat(tokenizer: model.tokenizer, override: request.chatTemplate ?? data.taskFamily?.chatTemplate)
             let truncation = try SequenceTruncation(maxLength: limit)
             let train = truncation.apply(try lm.train.map(format.encode))
             let validation = truncation.apply(try lm.validation.map(format.encode))
-            return EncodedData(train: train.examples, validation: validation.examples, truncation: train.report)
+            return EncodedData(train: train.examples, validation: validation.examples, truncation: train.report,
+                               validationTruncation: validation.report)
         }
         guard let c = data.classification, let labels = data.labels else {
             throw TrainingStopped(description: "no data")

@@ -8,7 +8,7 @@ import Tensor
 /// The gradient of every trained adapter tensor through the whole model, against central
 /// finite differences of the model's own loss along random directions.
 @Suite struct AdapterGradientTests {
-    @Test(arguments: [AdapterMethod.loraSB, .loraXS, .lora, .rsLoRA, .pissa, .dora])
+    @Test(arguments: [AdapterMethod.loraSB, .loraXS, .lora, .rsLoRA, .pissa, .dora, .loraGA, .loraPro])
     func trainedTensorsMatchFiniteDifferences(_ method: AdapterMethod) throws {
         let batch = try TinyModels.lmBatch(seed: 11)
         let model = try TinyModels.llama("tiny-qwen2")

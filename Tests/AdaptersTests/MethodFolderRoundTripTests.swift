@@ -17,26 +17,14 @@ import TestSupport
         let model = try TinyModels.llama("tiny-qwen2")
         let settings = AdapterSettings(method: method, rank: 4, alpha: 6, targets: ["q", "v", "down"], seed: 7)
         let (adapters, _) = try AdapterFactory.attach(settings, to: model)
-        var g = SeededGenerator(seed: 9)
-        for (_, p) in adapters.trainableParameters {
-            let noise = Tensor(zeros: p.shape)
-            g.fillNormal(noise, mean: 0, standardDeviation: 0.05)
-            Elementwise.add(p.value, noise, into: p.value)
-        }
+        TinyModels.perturb(adapters, seed: 9, standardDeviation: 0.05)
         let trained = try model.logits(batch).copy()
         let base = try TinyModels.llama("tiny-qwen2")
         #expect(relativeDifference(trained.array, try base.logits(batch).array) > 1e-4, "the adapter changes nothing")
 
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lorasb-roundtrip-\(method)-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: folder) }
         let identity = BaseModelIdentity(path: "tiny-qwen2", architecture: "qwen2", layers: 2, hiddenSize: 32,
                                          vocabSize: 96, parameters: 0)
-        let manifest = AdapterManifest(settings: settings, modules: adapters.entries.map(\.target.modulePath),
-                                       baseModel: identity, task: "causal-lm", labels: nil,
-                                       trainableParameters: adapters.trainableParameterCount,
-                                       effectiveLearningRate: nil, training: [:])
-        try AdapterFolder.save(adapters, manifest: manifest, to: folder)
-        let (loaded, _) = try AdapterFolder.load(folder, onto: base, identity: identity)
+        let (loaded, _) = try TinyModels.saveAndLoad(adapters, identity: identity, onto: base)
         #expect(loaded.trainableParameterCount == adapters.trainableParameterCount)
         #expect(relativeDifference(try base.logits(batch).array, trained.array) < 1e-6)
 

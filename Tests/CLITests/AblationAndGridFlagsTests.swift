@@ -9,10 +9,7 @@ import TestSupport
 @Suite struct AblationAndGridFlagsTests {
     static let model = TestPaths.fixtures.appendingPathComponent("models/tiny-llama")
 
-    func trainRequest(_ extra: [String]) throws -> FineTuneRequest {
-        let words = ["--model", Self.model.path, "--data", "/data/gsm8k"] + extra
-        return try TrainCommand.makeRequest(try Arguments(words, flags: TrainCommand.flags))
-    }
+    func trainRequest(_ extra: [String]) throws -> FineTuneRequest { try tinyTrainRequest(extra) }
 
     func cliError(_ body: () throws -> Void) -> String {
         do { try body() } catch let e as CLIError { return e.description } catch { return SettingFlags.message(error) }

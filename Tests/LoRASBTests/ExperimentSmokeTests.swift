@@ -62,7 +62,7 @@ import TestSupport
             let logged = try #require(validations.last)
             #expect(abs(recorded - logged) <= 1e-12 * max(1, abs(logged)), "\(c.id): \(recorded) vs \(logged)")
             #expect(record.tokens == final["tokens"] as? Int ?? records.compactMap { $0["tokens"] as? Int }.max())
-            #expect((record.initSeconds != nil) == (c.method == .loraSB))
+            #expect((record.initSeconds != nil) == [.loraSB, .loraGA].contains(c.method))
         }
         // Full fine-tuning trains the whole model; the adapters a tiny part of it.
         let full = try #require(outcome.records.first { $0.configuration.method == .full })

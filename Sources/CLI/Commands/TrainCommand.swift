@@ -46,6 +46,8 @@ struct TrainCommand: Command {
         .init("init-noise", help: "LoRA-SB ablation: Gaussian noise added to the estimated update, relative to its RMS (e.g. 1e-3; default \(adapter.initNoise))"),
         .init("init-split", help: "LoRA-SB ablation: singular values in R (B, A orthonormal) or in B (R = I): \(Arguments.choices(AdapterSettings.InitSplit.self)) (default \(adapter.initSplit.rawValue))"),
         .init("svd-iterations", help: "LoRA-SB: power iterations of the randomized SVD (default \(adapter.svdIterations))"),
+        .init("init-memory", help: "LoRA-SB, LoRA-GA: GB the summed gradients may take at once; more passes over the samples when the targets need more, same result (default \(adapter.initMemoryBudget.map { "\(Double($0) / 1e9)" } ?? "no limit"))"),
+        .init("ga-gamma", help: "LoRA-GA: γ of the stable scale out^¼/√γ (default \(adapter.loraGAGamma))"),
         .init("train-examples", help: "use only the first N training examples"),
         .init("val-examples", help: "use only the first N validation examples"),
         .init("chat-template", help: "chatml, llama3 or none instead of the model's own template"),
@@ -103,6 +105,11 @@ struct TrainCommand: Command {
         try args.override(&adapter.initBasis, "init-basis")
         try args.override(&adapter.initSplit, "init-split")
         try args.override(&adapter.initNoise, "init-noise")
+        if let gb = try args.double("init-memory") {
+            guard gb > 0, gb.isFinite, gb * 1e9 < Double(Int.max) else { throw CLIError("--init-memory must be a positive number of GB, got \(gb)") }
+            adapter.initMemoryBudget = Int(gb * 1e9)
+        }
+        try args.override(&adapter.loraGAGamma, "ga-gamma")
 
         var trainer = Self.trainer
         try args.override(&trainer.iterations, "iters", atLeast: 1)
@@ -159,6 +166,7 @@ struct TrainCommand: Command {
             "total_parameters": r.totalParameters,
             "training_seconds": r.trainingSeconds,
             "truncated_examples": r.truncation.truncatedExamples,
+            "validation_truncated_examples": r.validationTruncation.truncatedExamples,
         ]
         if let v = r.baseValidationLoss, v.isFinite { object["base_validation_loss"] = v }
         if let v = r.initValidationLoss, v.isFinite { object["init_validation_loss"] = v }
@@ -167,6 +175,7 @@ struct TrainCommand: Command {
         if let i = r.initialisation {
             object["init_seconds"] = i.gradientSeconds + i.svdSeconds
             object["init_energy_kept"] = i.meanEnergyKept
+            object["init_passes"] = i.passes
         }
         switch r.outcome {
         case .finished(let step): object["steps"] = step

@@ -67,7 +67,8 @@ public struct ExperimentPlan: Sendable {
             let c = planned.run.configuration
             let size = sizes[c.task] ?? TaskSize(trainExamples: 0, validationExamples: 0, meanTrainTokens: 0, meanValidationTokens: 0)
             let training = Double(suite.steps * suite.batchSize) * size.meanTrainTokens
-            let initTokens = c.method == .loraSB ? Double(min(c.initSamples, size.trainExamples)) * size.meanTrainTokens : 0
+            // LoRA-SB and LoRA-GA pass their init samples through the whole model first.
+            let initTokens = [.loraSB, .loraGA].contains(c.method) ? Double(min(c.initSamples, size.trainExamples)) * size.meanTrainTokens : 0
             let evaluations = 2 + (suite.stepsPerEval > 0 ? (suite.steps - 1) / suite.stepsPerEval : 0)
             let validation = Double(evaluations * size.validationExamples) * size.meanValidationTokens
             let generation = suite.gsm8kAccuracy.map { Double($0.problems * $0.maxNewTokens) } ?? 0
