@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import Models
 import NN
@@ -20,13 +21,17 @@ public struct GradientEstimate {
     public let batches: [TrainingBatch]
     /// Bytes the gradients of one group may take; nil: no limit (one pass).
     public let memoryBudget: Int?
+    /// The processes of a data-parallel run: each sums a contiguous share of the batches and
+    /// the sums are all-reduced, so every process factors the same gradient.
+    public let communicator: any Communicator
 
-    public init(batches: [TrainingBatch], memoryBudget: Int?) throws {
+    public init(batches: [TrainingBatch], memoryBudget: Int?, communicator: any Communicator = SingleProcess()) throws {
         guard !batches.isEmpty else {
             throw AdapterError.initialisation("no training samples to estimate the gradient from")
         }
         self.batches = batches
         self.memoryBudget = memoryBudget
+        self.communicator = communicator
     }
 
     /// The samples `settings` choose from `context` (`initSamples`, `initOrder`), batched.
@@ -36,7 +41,7 @@ public struct GradientEstimate {
         case .batches(let given): batches = given
         case .training(let count, let batch): batches = try batch(Self.sampleIndices(among: count, settings: settings))
         }
-        try self.init(batches: batches, memoryBudget: settings.initMemoryBudget)
+        try self.init(batches: batches, memoryBudget: settings.initMemoryBudget, communicator: context.communicator)
     }
 
     /// The indices of the estimation samples among `count` training examples, in the order
@@ -139,15 +144,16 @@ public struct GradientEstimate {
     }
 
     /// Leaves `Σ_b ∇(loss_b / n_b)` in the gradient buffers of `weights` (the only trainable
-    /// parameters); returns the number of samples and the mean batch loss.
+    /// parameters); returns the number of samples and the mean batch loss, over all processes.
     func sumGradients(of weights: [Parameter], model: TrainableModel) throws -> (samples: Int, meanLoss: Double) {
         // The buffers hold the running sum; scaling them by n_b before batch b's backward and
         // by 1/n_b after adds exactly ∇loss_b / n_b.
         var samples = 0
         var lossSum = 0.0
-        for (i, batch) in batches.enumerated() {
+        let share = communicator.share(of: batches.count)
+        for (i, batch) in zip(share, batches[share]) {
             let n = Float(batch.sampleCount)
-            if i > 0 { for w in weights { scale(w.gradient, by: n) } }
+            if i > share.lowerBound { for w in weights { scale(w.gradient, by: n) } }
             let loss = try model.loss(batch, backward: true)
             guard loss.isFinite else {
                 throw AdapterError.initialisation("the loss of gradient-estimation batch \(i + 1) is \(loss)")
@@ -155,6 +161,12 @@ public struct GradientEstimate {
             for w in weights { scale(w.gradient, by: 1 / n) }
             samples += batch.sampleCount
             lossSum += Double(loss)
+        }
+        if communicator.isDistributed {
+            var reducer = BucketedAllReduce(communicator)
+            try reducer.sum(weights.map { $0.gradientForAccumulation() })
+            let sums = try communicator.allReduceSum([Double(samples), lossSum])
+            (samples, lossSum) = (Int(sums[0]), sums[1])
         }
         return (samples, lossSum / Double(batches.count))
     }

@@ -1,4 +1,5 @@
 import Adapters
+import Distributed
 import Foundation
 import ModelIO
 import Models
@@ -77,10 +78,14 @@ public struct FineTuneResult: Sendable {
 public final class FineTuneJob {
     public let request: FineTuneRequest
     let say: (String) -> Void
+    /// The processes of an `mpirun` launch (one otherwise); rank 0 alone writes and reports.
+    let communicator: any Communicator
 
-    public init(_ request: FineTuneRequest, say: @escaping (String) -> Void) {
+    public init(_ request: FineTuneRequest, communicator: any Communicator = SingleProcess(),
+                say: @escaping (String) -> Void) {
         self.request = request
-        self.say = say
+        self.communicator = communicator
+        self.say = communicator.isRoot ? say : { _ in }
     }
 
     public func run(progress: ProgressPrinter?, interrupt: InterruptMonitor?) throws -> FineTuneResult {
@@ -90,7 +95,9 @@ public final class FineTuneJob {
         guard r.maxSequenceLength >= 2 else {
             throw SettingError("maxSequenceLength", "must be at least 2, got \(r.maxSequenceLength)")
         }
-        try TrainingCheckpoint.createFolder(r.output)
+        try InputAgreement.check([r.model, r.data.path], on: communicator)
+        if communicator.isRoot { try TrainingCheckpoint.createFolder(r.output) }
+        if communicator.isDistributed { say("data-parallel: \(communicator.worldSize) processes share every batch of \(r.trainer.batchSize)") }
 
         // Data first: an encoder's head size comes from the label set.
         let prepared = try prepareData()
@@ -119,7 +126,7 @@ public final class FineTuneJob {
 
         var baseLoss: Double?
         if r.evaluateBase, r.resume == nil, !evalBatches.isEmpty {
-            baseLoss = try Trainer.meanLoss(of: model.network, over: evalBatches)
+            baseLoss = try Trainer.meanLoss(of: model.network, over: evalBatches, communicator: communicator)
             say("base model: validation loss \(fmt(baseLoss))")
         }
 
@@ -144,7 +151,8 @@ public final class FineTuneJob {
                 learningRate: r.initLearningRate,
                 schedule: RunSchedule(learningRate: trainer.learningRate, warmupRatio: trainer.warmupRatio,
                                       totalSteps: trainer.iterations,
-                                      epochs: r.epochs ?? Double(trainer.iterations * trainer.batchSize * trainer.gradientAccumulation) / Double(train.count)))
+                                      epochs: r.epochs ?? Double(trainer.iterations * trainer.batchSize * trainer.gradientAccumulation) / Double(train.count)),
+                communicator: communicator)
             (adapters, report) = try AdapterFactory.attach(r.adapter, to: model.network, context: context)
             eta = report?.effectiveLearningRate
             if let report {
@@ -166,10 +174,12 @@ public final class FineTuneJob {
                                        baseModel: model.identity, task: model.task.rawValue,
                                        labels: prepared.labels?.labels, trainableParameters: trainable,
                                        effectiveLearningRate: eta, training: r.commandLine)
-        let log = try MetricsLogger(url: r.output.appendingPathComponent("metrics.jsonl"), append: r.resume != nil)
+        let log = communicator.isRoot
+            ? try MetricsLogger(url: r.output.appendingPathComponent("metrics.jsonl"), append: r.resume != nil) : nil
         let loop = try Trainer(model: model.network, adapters: adapters, manifest: manifest, settings: trainer,
                                loader: loader, validation: validationBatches, output: r.output,
-                               log: log, progress: progress)
+                               log: log, progress: communicator.isRoot ? progress : nil,
+                               communicator: communicator)
         if let checkpoint { try loop.restore(checkpoint) }
 
         // The trainer measures validation loss before its first step (after the
@@ -190,7 +200,7 @@ public final class FineTuneJob {
                                                               positive: positive) {
                     metrics.append((m.rawValue, v))
                 }
-                try log.log([("step", MetricValue.integer(loop.state.step))] + metrics.map { ($0.0, MetricValue.number($0.1)) })
+                try log?.log([("step", MetricValue.integer(loop.state.step))] + metrics.map { ($0.0, MetricValue.number($0.1)) })
             }
             say("saved the adapter to \(r.output.path)")
         }

@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import LoRASB
 
@@ -68,8 +69,10 @@ struct TrainCommand: Command {
             if count == 1 { say("interrupted: finishing this step and saving a checkpoint (Ctrl-C again to quit at once)") }
         }
         defer { interrupt.cancel() }
-        let result = try FineTuneJob(request, say: say).run(progress: printer, interrupt: interrupt)
+        let world = try World.communicator()
+        let result = try FineTuneJob(request, communicator: world, say: say).run(progress: printer, interrupt: interrupt)
         printer.finish()
+        guard world.isRoot else { return }
         if json {
             printJSON(result, request)
         } else {
