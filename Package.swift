@@ -21,16 +21,24 @@ let package = Package(
         // Our own bf16 matrix product (AVX-512 BF16), chosen at run time when the CPU has it.
         .target(name: "BF16GEMM", path: "Sources/BF16GEMM", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Tensor", dependencies: ["CBLAS", "BF16GEMM"], swiftSettings: nativeSwift),
+        // Open MPI (Debian's libopenmpi-dev; flags from pkg-config `ompi-c`) and a C shim over
+        // the macros Swift cannot import. Without the library the shim compiles to a world of
+        // one process and `lorasb` runs as before.
+        .systemLibrary(
+            name: "COpenMPI", path: "Sources/COpenMPI", pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .target(name: "MPIShim", dependencies: ["COpenMPI"], path: "Sources/MPIShim"),
+        .target(name: "Distributed", dependencies: ["MPIShim", "Tensor"], swiftSettings: nativeSwift),
         .target(name: "ModelIO", dependencies: ["Tensor"], swiftSettings: nativeSwift),
         .target(name: "Tokenizers", dependencies: ["ModelIO"], swiftSettings: nativeSwift),
         .target(name: "NN", dependencies: ["Tensor"], swiftSettings: nativeSwift),
         .target(name: "Models", dependencies: ["NN", "ModelIO", "Tokenizers"], swiftSettings: nativeSwift),
-        .target(name: "Adapters", dependencies: ["Models"], swiftSettings: nativeSwift),
+        .target(name: "Adapters", dependencies: ["Models", "Distributed"], swiftSettings: nativeSwift),
         .target(name: "Training", dependencies: ["Adapters"], swiftSettings: nativeSwift),
         .target(name: "LoRASB", dependencies: ["Training"], swiftSettings: nativeSwift),
         // The command-line tool: its folder is not `Sources/lorasb`, which would merge with
         // `Sources/LoRASB` on a case-insensitive file system; the product keeps the name.
-        .executableTarget(name: "CLI", dependencies: ["LoRASB"], swiftSettings: nativeSwift),
+        .executableTarget(name: "CLI", dependencies: ["LoRASB", "Distributed"], swiftSettings: nativeSwift),
         .executableTarget(name: "Benchmarks", dependencies: ["LoRASB"], path: "Benchmarks",
                           exclude: ["reference"], swiftSettings: nativeSwift),
         .target(name: "TestSupport", dependencies: ["LoRASB"], path: "Tests/TestSupport"),
@@ -40,6 +48,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "LoRASBTests", dependencies: ["LoRASB", "TestSupport"]),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "TestSupport"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "TestSupport"]),
     ],

@@ -19,7 +19,7 @@ CACHE="${LORASB_CACHE:-$HOME/.cache/lorasb}"
 MODELS="$CACHE/models"
 
 need_apt=()
-for pkg in libopenblas-dev liblapacke-dev unzip; do
+for pkg in libopenblas-dev liblapacke-dev libopenmpi-dev openmpi-bin unzip; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -14,7 +14,14 @@ an RTE classification head, it:
   6. writes Tests/Fixtures/export/: the adapters, the PEFT logits (a vocabulary subset for the
      decoder) and the tokenizer ids.
 
-usage: $(scripts/reference-venv.sh) scripts/verify_exports.py [--work /tmp/lorasb-export-check]
+With --methods-only it checks the baselines instead (methods()): for rsLoRA, PiSSA and DoRA it
+trains a rank-4 adapter on SmolLM2's v_proj and down_proj (`lorasb train --method M`, 2 steps),
+exports it (`use_rslora`; PiSSA's conversion to a rank-2r LoRA of the original weight; `use_dora`
+with `lora_magnitude_vector`), loads it with `PeftModel.from_pretrained` on the ORIGINAL base and
+compares the logits with ours and with Transformers on our merged folder; it writes
+Tests/Fixtures/export/methods.json, methods/<method>-adapter/ and methods/<method>_reference.safetensors.
+
+usage: $(scripts/reference-venv.sh) scripts/verify_exports.py [--work /tmp/lorasb-export-check] [--methods-only]
 """
 import argparse
 import json
@@ -48,6 +55,19 @@ def masked_max_diff(a, b, mask):
     if d.ndim == 3:
         d = d * mask[..., None]
     return float(d.max())
+
+
+def save_decoder_fixture(adapter, folder, reference, ours, peft_logits, subset):
+    """Copies the adapter to `folder` and writes `reference`: our inputs and PEFT's logits on the
+    vocabulary columns `subset`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("adapter.safetensors", "adapter_config.json"):
+        shutil.copy(adapter / name, folder / name)
+    save_file({
+        "input_ids": ours["input_ids"], "attention_mask": ours["attention_mask"],
+        "vocab_subset": subset.astype(np.float32),
+        "peft_logits": np.ascontiguousarray(peft_logits[:, :, subset]).astype(np.float32),
+    }, str(reference))
 
 
 def smollm2(lorasb, work, report):
@@ -113,15 +133,8 @@ def smollm2(lorasb, work, report):
     top = np.argsort(-peft_logits[0, int(mask[0].sum()) - 1])[:32]
     subset = np.unique(np.concatenate([top, rng.choice(peft_logits.shape[-1], SUBSET, replace=False)]))[:SUBSET]
     subset.sort()
-    out = FIXTURES / "smollm2-adapter"
-    out.mkdir(parents=True, exist_ok=True)
-    for name in ("adapter.safetensors", "adapter_config.json"):
-        shutil.copy(adapter / name, out / name)
-    save_file({
-        "input_ids": ours["input_ids"], "attention_mask": mask,
-        "vocab_subset": subset.astype(np.float32),
-        "peft_logits": np.ascontiguousarray(peft_logits[:, :, subset]).astype(np.float32),
-    }, str(FIXTURES / "smollm2_reference.safetensors"))
+    save_decoder_fixture(adapter, FIXTURES / "smollm2-adapter", FIXTURES / "smollm2_reference.safetensors",
+                         ours, peft_logits, subset)
     return {"questions": questions, "ids": hf_ids}
 
 
@@ -163,13 +176,120 @@ def minilm(lorasb, work, report):
               str(FIXTURES / "minilm_reference.safetensors"))
 
 
+def dump_logits(lorasb, work, method, adapter):
+    """Our logits on two GSM8K problems with `adapter` on SmolLM2: the dump, its ids, mask and
+    the mask as a torch tensor."""
+    dump = work / f"smollm2-{method}-logits.safetensors"
+    run(lorasb, "eval", "--model", GGUF, "--adapter", adapter, "--data", DATA / "gsm8k", "--prompt-field",
+        "question", "--completion-field", "answer", "--metric", "loss", "--limit", 2, "--dump-logits", dump)
+    ours = load_file(dump)
+    mask = ours["attention_mask"]
+    return ours, torch.tensor(ours["input_ids"].astype(np.int64)), mask, torch.tensor(mask.astype(np.int64))
+
+
+METHODS = ("rslora", "pissa", "dora")
+
+
+def methods(lorasb, work, report):
+    from peft import PeftConfig, PeftModel
+    from transformers import AutoModelForCausalLM
+
+    torch.set_num_threads(2)
+    out = FIXTURES / "methods"
+    out.mkdir(parents=True, exist_ok=True)
+    for method in METHODS:
+        adapter = work / f"smollm2-{method}-adapter"
+        if not (adapter / "adapter.safetensors").exists():
+            run(lorasb, "train", "--model", GGUF, "--data", DATA / "gsm8k", "--prompt-field", "question",
+                "--completion-field", "answer", "--train-examples", 16, "--val-examples", 4, "--iters", 2,
+                "--batch-size", 4, "--method", method, "--rank", 4, "--alpha", 8, "--targets", "v,down",
+                "--learning-rate", 1e-2, "--no-base-eval", "--max-seq-len", 256, "--save-every", 0,
+                "--adapter-path", adapter)
+        peft_dir, merged = work / f"smollm2-{method}-peft", work / f"smollm2-{method}-merged"
+        run(lorasb, "export", "--model", GGUF, "--adapter", adapter, "--output", peft_dir, "--format", "peft")
+        run(lorasb, "export", "--model", GGUF, "--adapter", adapter, "--output", merged, "--merge")
+        ours, ids, mask, attention = dump_logits(lorasb, work, method, adapter)
+        config = PeftConfig.from_pretrained(str(peft_dir))
+        with torch.no_grad():
+            base = AutoModelForCausalLM.from_pretrained(str(MODELS), gguf_file=GGUF.name, torch_dtype=torch.float32)
+            base_logits = base(input_ids=ids, attention_mask=attention).logits.numpy()
+            peft = PeftModel.from_pretrained(base, str(peft_dir)).eval()
+            peft_logits = peft(input_ids=ids, attention_mask=attention).logits.numpy()
+            del peft, base
+            hf_merged = AutoModelForCausalLM.from_pretrained(str(merged), torch_dtype=torch.float32).eval()
+            merged_logits = hf_merged(input_ids=ids, attention_mask=attention).logits.numpy()
+            del hf_merged
+        report[method] = {
+            "peft_config": {"r": config.r, "lora_alpha": config.lora_alpha, "use_rslora": config.use_rslora,
+                            "use_dora": config.use_dora, "init_lora_weights": config.init_lora_weights},
+            "ours_vs_peft_max_abs": masked_max_diff(ours["logits"], peft_logits, mask),
+            "ours_vs_transformers_merged_max_abs": masked_max_diff(ours["logits"], merged_logits, mask),
+            "peft_vs_transformers_merged_max_abs": masked_max_diff(peft_logits, merged_logits, mask),
+            "adapter_effect_max_abs": masked_max_diff(peft_logits, base_logits, mask),
+            "logit_scale_max_abs": float(np.abs(peft_logits).max()),
+        }
+        print(method, json.dumps(report[method]), flush=True)
+        rng = np.random.default_rng(0)
+        subset = np.unique(rng.choice(peft_logits.shape[-1], SUBSET, replace=False))
+        save_decoder_fixture(adapter, out / f"{method}-adapter", out / f"{method}_reference.safetensors",
+                             ours, peft_logits, subset)
+    with open(FIXTURES / "methods.json", "w") as f:
+        json.dump({"report": report}, f, indent=1)
+    return all(r["ours_vs_peft_max_abs"] <= 1e-3 and r["ours_vs_transformers_merged_max_abs"] <= 1e-3
+               and r["adapter_effect_max_abs"] > 1e-2 for r in report.values())
+
+
+def gradient_methods(lorasb, work, report):
+    """LoRA-GA (a rank-2r PEFT LoRA on the unchanged base) and LoRA-Pro (plain LoRA) on
+    SmolLM2: trained 2 steps, exported, loaded by PEFT; logits against ours. No fixtures."""
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    torch.set_num_threads(2)
+    base = AutoModelForCausalLM.from_pretrained(str(MODELS), gguf_file=GGUF.name, torch_dtype=torch.float32)
+    for method in ("lora-ga", "lora-pro"):
+        adapter, peft_dir = work / f"smollm2-{method}", work / f"smollm2-{method}-peft"
+        if not (adapter / "adapter.safetensors").exists():
+            run(lorasb, "train", "--model", GGUF, "--method", method, "--data", DATA / "gsm8k", "--prompt-field",
+                "question", "--completion-field", "answer", "--train-examples", 16, "--val-examples", 4,
+                "--iters", 2, "--batch-size", 4, "--rank", 4, "--alpha", 8, "--targets", "v", "--init-samples", 8,
+                "--learning-rate", 1e-2, "--no-base-eval", "--max-seq-len", 256, "--save-every", 0,
+                "--adapter-path", adapter)
+        run(lorasb, "export", "--model", GGUF, "--adapter", adapter, "--output", peft_dir, "--format", "peft")
+        ours, ids, mask, attention = dump_logits(lorasb, work, method, adapter)
+        with torch.no_grad():
+            base_logits = base(input_ids=ids, attention_mask=attention).logits.numpy()
+            peft = PeftModel.from_pretrained(base, str(peft_dir)).eval()
+            peft_logits = peft(input_ids=ids, attention_mask=attention).logits.numpy()
+            base = peft.unload()
+        report[method] = {
+            "peft_r": json.load(open(peft_dir / "adapter_config.json"))["r"],
+            "ours_vs_peft_max_abs": masked_max_diff(ours["logits"], peft_logits, mask),
+            # The adapter moved the model: the comparison is not of two base models.
+            "peft_vs_base_max_abs": masked_max_diff(peft_logits, base_logits, mask),
+        }
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--work", default="/tmp/lorasb-export-check", type=Path)
     parser.add_argument("--lorasb", default=str(ROOT / ".build/release/lorasb"))
+    parser.add_argument("--methods-only", action="store_true",
+                        help="check only the rsLoRA, PiSSA and DoRA exports (Tests/Fixtures/export/methods.json)")
+    parser.add_argument("--gradient-methods", action="store_true",
+                        help="only check the PEFT exports of LoRA-GA and LoRA-Pro (no fixtures written)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     report = {}
+    if args.methods_only:
+        ok = methods(args.lorasb, args.work, report)
+        print(json.dumps(report, indent=2))
+        sys.exit(0 if ok else 1)
+    if args.gradient_methods:
+        gradient_methods(args.lorasb, args.work, report)
+        print(json.dumps(report, indent=2))
+        ok = all(r["ours_vs_peft_max_abs"] <= 1e-3 and r["peft_vs_base_max_abs"] > 1e-3 for r in report.values())
+        sys.exit(0 if ok else 1)
     tokens = smollm2(args.lorasb, args.work, report)
     minilm(args.lorasb, args.work, report)
     FIXTURES.mkdir(parents=True, exist_ok=True)

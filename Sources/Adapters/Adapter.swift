@@ -16,6 +16,9 @@ public protocol Adapter: LinearAdapter {
     /// The update as PEFT's plain LoRA: `lora_A` `[r, in]`, `lora_B` `[out, r]`, whose product
     /// times `lora_alpha / r` (`FineTuningMethod.peftAlpha`) is the update.
     func peftFactors() -> (a: Tensor, b: Tensor)
+    /// Tensors PEFT holds besides the two factors, under their name after the module path
+    /// (DoRA's `lora_magnitude_vector`); none by default.
+    func peftAdditionalTensors() -> [(name: String, tensor: Tensor)]
     /// Runs after backward and before the optimizer step: where a method that reshapes its
     /// factors' gradients (LoRA-Pro) does so. Nothing by default.
     func adjustGradients()
@@ -23,6 +26,8 @@ public protocol Adapter: LinearAdapter {
 
 extension Adapter {
     public func adjustGradients() {}
+
+    public func peftAdditionalTensors() -> [(name: String, tensor: Tensor)] { [] }
 
     /// `base + s · left · right` as a new tensor (the merge of a two-sided low-rank update).
     func adding(_ left: Tensor, _ right: Tensor, scale: Float, to base: Tensor) -> Tensor {

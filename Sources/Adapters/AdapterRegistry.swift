@@ -6,6 +6,11 @@ public enum AdapterRegistry {
         LoRASBMethod.self,
         LoRAXSMethod.self,
         LoRAMethod.self,
+        RsLoRAMethod.self,
+        PiSSAMethod.self,
+        DoRAMethod.self,
         FullFineTuningMethod.self,
+        LoRAGAMethod.self,
+        LoRAProMethod.self,
     ]
 }

@@ -14,7 +14,7 @@ public protocol FineTuningMethod {
     /// weights themselves and adds none).
     static var addsAdapters: Bool { get }
     /// Fresh adapters for `targets` (in their order), not yet attached: the model's layers
-    /// are unchanged unless the method rewrites a base weight (PiSSA's residual), which it
+    /// are unchanged unless the method rewrites a base weight, which it
     /// does by assigning a new tensor. `context` carries the training data and schedule for
     /// the methods that initialise from gradients.
     static func initialise(_ targets: [TargetableLinear], of model: TrainableModel, settings: AdapterSettings,
@@ -24,6 +24,9 @@ public protocol FineTuningMethod {
                         factor: (_ name: String, _ shape: [Int]) throws -> Tensor) throws -> Adapter
     /// PEFT's `lora_alpha` for the factors `Adapter.peftFactors` writes: by default r (scale 1).
     static func peftAlpha(_ settings: AdapterSettings) -> Double
+    /// Entries of PEFT's `adapter_config.json` the method sets over the plain-LoRA ones
+    /// (`use_rslora`, `use_dora`, a different `r`); none by default.
+    static func peftConfigOverrides(_ settings: AdapterSettings) -> [String: Any]
     /// Marks trainable exactly what the method trains and names it: by default every
     /// adapter's trained factors, then the parameters that always train (a classifier head).
     static func markTrainable(_ entries: [AdapterSet.Entry], of model: TrainableModel) -> [(name: String, parameter: Parameter)]
@@ -33,6 +36,8 @@ extension FineTuningMethod {
     public static var addsAdapters: Bool { true }
 
     public static func peftAlpha(_ settings: AdapterSettings) -> Double { Double(settings.rank) }
+
+    public static func peftConfigOverrides(_ settings: AdapterSettings) -> [String: Any] { [:] }
 
     public static func markTrainable(_ entries: [AdapterSet.Entry],
                                      of model: TrainableModel) -> [(name: String, parameter: Parameter)] {

@@ -1,3 +1,5 @@
+import Distributed
+
 /// What an initialisation may draw on besides the model and its settings: training samples to
 /// estimate gradients from (LoRA-SB; LoRA-GA) and the run's schedule (LoRA-SB's η_eff). Methods
 /// that initialise from the weights alone ignore it.
@@ -14,11 +16,16 @@ public struct InitializationContext {
     public var samples: Samples
     public var learningRate: InitLearningRate
     public var schedule: RunSchedule?
+    /// The processes of a data-parallel run: each estimates gradients on its share of the
+    /// samples and the sums are all-reduced, so every process factors the same update.
+    public var communicator: any Communicator
 
-    public init(samples: Samples, learningRate: InitLearningRate, schedule: RunSchedule?) {
+    public init(samples: Samples, learningRate: InitLearningRate, schedule: RunSchedule?,
+                communicator: any Communicator = SingleProcess()) {
         self.samples = samples
         self.learningRate = learningRate
         self.schedule = schedule
+        self.communicator = communicator
     }
 
     /// No data: for methods that initialise from the weights alone.

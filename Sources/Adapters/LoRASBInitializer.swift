@@ -16,14 +16,18 @@ import Tensor
 ///    `η_eff = lr / (warmup_ratio · total_steps)`, the learning rate of the first warm-up step
 ///    (or the authors' step count, or a given value).
 /// 4. A truncated SVD `ΔW ≈ U_r Σ_r V_rᵀ` (randomized, as the authors'
-///    `svd_lowrank(q=r, niter=10)`) gives `B = U_r`, `R = Σ_r`, `A = V_rᵀ`.
+///    `svd_lowrank(q=r, niter=10)`) gives `B = U_r`, `R = Σ_r`, `A = V_rᵀ`
+///    (`LoRASBFactorization`, which also holds the ablations of this step).
 /// 5. `W` is left unchanged: the model starts at `W + B R A`, the best rank-r approximation of
 ///    the first full fine-tuning step already applied. Only `R` trains afterwards.
 ///
 /// B and A come out orthonormal and the whole scale sits in R, so `η_eff` only scales R.
 ///
-/// Memory: one gradient buffer per targeted matrix (the model's own `Parameter` gradient),
-/// freed as soon as that target's SVD is done; no second copy of the weights.
+/// Steps 1–2 are the shared `GradientEstimate` (within `initMemoryBudget`, in several passes).
+///
+/// Memory: one gradient buffer per targeted matrix of the current group (the model's own
+/// `Parameter` gradient), freed as soon as that target's SVD is done; no second copy of the
+/// weights.
 public struct LoRASBInitializer {
     public let settings: AdapterSettings
 
@@ -35,55 +39,22 @@ public struct LoRASBInitializer {
     /// parameters are left frozen.
     public func initialise(_ targets: [TargetableLinear], of model: TrainableModel,
                            context: InitializationContext) throws -> (adapters: [LoRAXSAdapter], report: InitializationReport) {
-        let started = Date()
-        let batches = try gradientBatches(context.samples)
+        let estimate = try GradientEstimate(settings: settings, context: context)
         let eta = try effectiveLearningRate(context)
-        model.freezeAllParameters()
-        let weights = targets.map(\.linear.weight)
-        // Gradients are measured, never applied: W stays fixed, so with bf16 precision the
-        // products (its gradient included) keep using the bf16 copies. Held fixed first, so that
-        // a packed weight stays packed when it becomes trainable.
-        for w in weights { w.isHeldFixed = true; w.isTrainable = true }
-        defer { for w in weights { w.isTrainable = false; w.isHeldFixed = false } }   // frees the gradient buffers
-        let (samples, meanLoss) = try sumGradients(of: weights, over: batches, model: model)
-        let gradientSeconds = Date().timeIntervalSince(started)
-
-        let svdStarted = Date()
-        let decomposed = try ConcurrentTargets.map(targets.count, seed: settings.seed) { i, generator in
-            try factors(of: targets[i], effectiveLearningRate: eta, generator: &generator)
+        let (decomposed, summary) = try estimate.map(targets, of: model, seed: settings.seed) { _, g, generator in
+            try factors(fromGradient: g, effectiveLearningRate: eta, generator: &generator)
         }
         let report = InitializationReport(
-            samples: samples, batches: batches.count, meanLoss: meanLoss, effectiveLearningRate: eta,
-            gradientSeconds: gradientSeconds, svdSeconds: Date().timeIntervalSince(svdStarted),
-            energyKept: zip(targets, decomposed).map { ($0.modulePath, $1.kept) })
+            summary, effectiveLearningRate: eta,
+            energyKept: zip(targets, decomposed).map { ($0.modulePath, $1.kept) },
+            decomposed: "rank-\(settings.rank) ΔW")
         return (decomposed.map(\.adapter), report)
     }
 
-    // MARK: step 1: the samples
-
     /// The indices of the estimation samples among `count` training examples, in the order
-    /// they are batched.
+    /// they are batched (`GradientEstimate.sampleIndices`).
     public func sampleIndices(among count: Int) -> [Int] {
-        let n = min(settings.initSamples, count)
-        switch settings.initOrder {
-        case .shuffled:
-            var generator = SeededGenerator(seed: settings.seed)
-            return Array(generator.permutation(count).prefix(n))
-        case .file:
-            return Array(0..<n)
-        }
-    }
-
-    func gradientBatches(_ samples: InitializationContext.Samples) throws -> [TrainingBatch] {
-        let batches: [TrainingBatch]
-        switch samples {
-        case .batches(let given): batches = given
-        case .training(let count, let batch): batches = try batch(sampleIndices(among: count))
-        }
-        guard !batches.isEmpty else {
-            throw AdapterError.initialisation("no training samples to estimate the gradient from")
-        }
-        return batches
+        GradientEstimate.sampleIndices(among: count, settings: settings)
     }
 
     // MARK: step 3's η_eff
@@ -123,51 +94,15 @@ public struct LoRASBInitializer {
                                    totalSteps: max(1, steps))
     }
 
-    // MARK: step 2: the summed gradients
-
-    /// Leaves `Σ_b ∇(loss_b / n_b)` in the gradient buffers of `weights` (the only trainable
-    /// parameters); returns the number of samples and the mean batch loss.
-    func sumGradients(of weights: [Parameter], over batches: [TrainingBatch],
-                      model: TrainableModel) throws -> (samples: Int, meanLoss: Double) {
-        // The buffers hold the running sum; scaling them by n_b before batch b's backward and
-        // by 1/n_b after adds exactly ∇loss_b / n_b.
-        var samples = 0
-        var lossSum = 0.0
-        for (i, batch) in batches.enumerated() {
-            let n = Float(batch.sampleCount)
-            if i > 0 { for w in weights { scale(w.gradient, by: n) } }
-            let loss = try model.loss(batch, backward: true)
-            guard loss.isFinite else {
-                throw AdapterError.initialisation("the loss of gradient-estimation batch \(i + 1) is \(loss)")
-            }
-            for w in weights { scale(w.gradient, by: 1 / n) }
-            samples += batch.sampleCount
-            lossSum += Double(loss)
-        }
-        return (samples, lossSum / Double(batches.count))
-    }
-
     // MARK: steps 3–4 for one target
 
-    /// ΔW of `target` from its summed gradient, its rank-r factors, and the fraction of ‖ΔW‖²
-    /// they keep. Releases the gradient buffer once decomposed.
-    private func factors(of target: TargetableLinear, effectiveLearningRate eta: Double,
+    /// ΔW from a target's summed gradient `g` (overwritten), its rank-r factors, and the
+    /// fraction of ‖ΔW‖² they keep.
+    private func factors(fromGradient g: Tensor, effectiveLearningRate eta: Double,
                          generator: inout SeededGenerator) throws -> (adapter: LoRAXSAdapter, kept: Double) {
-        let w = target.linear.weight
-        defer { w.isTrainable = false }   // ΔW is no longer needed: release it before the next target
-        guard let g = w.gradient else {
-            throw AdapterError.initialisation("\(target.modulePath) received no gradient")
-        }
         let update = approximateFirstStep(g, effectiveLearningRate: eta)   // in place: the buffer becomes ΔW
-        let total = Reductions.squaredNorm(update)
-        let rank = min(settings.rank, update.rows, update.columns)
-        let svd = try SVD.randomized(update, rank: rank, powerIterations: settings.svdIterations,
-                                     generator: &generator)
-        let energy = svd.singularValues.reduce(0.0) { $0 + Double($1) * Double($1) }
-        let adapter = LoRAXSAdapter(b: RankPadding.columns(svd.u, to: settings.rank),
-                                    r: RankPadding.diagonal(svd.singularValues, size: settings.rank),
-                                    a: RankPadding.rows(svd.vt, to: settings.rank), scale: settings.scale)
-        return (adapter, total > 0 ? min(1, energy / total) : 0)
+        let f = try LoRASBFactorization(settings: settings).factors(of: update, generator: &generator)
+        return (LoRAXSAdapter(b: f.b, r: f.r, a: f.a, scale: settings.scale), f.energyKept)
     }
 
     /// `−η_eff · sign(G)` (or `−η_eff · G` for the raw-gradient ablation), written over `G`.
@@ -186,26 +121,5 @@ public struct LoRASBInitializer {
             Elementwise.scale(g, by: -eta, into: g)
         }
         return g
-    }
-
-    private func scale(_ t: Tensor?, by factor: Float) {
-        guard let t, factor != 1 else { return }
-        Elementwise.scale(t, by: factor, into: t)
-    }
-}
-
-/// What the LoRA-SB initialisation did, for the log.
-public struct InitializationReport: Sendable {
-    public let samples: Int
-    public let batches: Int
-    public let meanLoss: Double
-    public let effectiveLearningRate: Double
-    public let gradientSeconds: Double
-    public let svdSeconds: Double
-    /// Per target: the fraction of ‖ΔW‖²_F the rank-r approximation keeps.
-    public let energyKept: [(module: String, fraction: Double)]
-
-    public var meanEnergyKept: Double {
-        energyKept.isEmpty ? 0 : energyKept.reduce(0) { $0 + $1.fraction } / Double(energyKept.count)
     }
 }

@@ -8,7 +8,9 @@ import Tensor
 /// model.
 ///
 /// Every adapter re-expresses itself as plain LoRA (`Adapter.peftFactors`; LoRA-SB and LoRA-XS:
-/// `s·B R A = B · (s·R A)`, so `lora_B = B`, `lora_A = s·R·A`, `lora_alpha = r`). Trained model parameters (a
+/// `s·B R A = B · (s·R A)`, so `lora_B = B`, `lora_A = s·R·A`, `lora_alpha = r`), plus what the
+/// method adds (`Adapter.peftAdditionalTensors`, `FineTuningMethod.peftConfigOverrides`: rsLoRA's
+/// `use_rslora`, DoRA's `use_dora` and magnitude, PiSSA's rank-2r conversion). Trained model parameters (a
 /// classification head) go under `base_model.model.<name>` and their modules into
 /// `modules_to_save`, as PEFT saves them.
 public enum PEFTExport {
@@ -25,6 +27,7 @@ public enum PEFTExport {
             }
             let (a, b) = adapter.peftFactors()
             out += [("\(key).lora_A.weight", a), ("\(key).lora_B.weight", b)]
+            out += adapter.peftAdditionalTensors().map { ("\(key).\($0.name)", $0.tensor) }
         }
         for (name, p) in adapters.trainedModelParameters {
             out.append(("base_model.model.\(name)", p.value))
@@ -42,7 +45,7 @@ public enum PEFTExport {
         for (name, t) in try tensors(of: adapters) { writer.add(name, t) }
         let headModules = orderedUnique(adapters.trainedModelParameters.map(\.name)
             .map { name in name.split(separator: ".").prefix(1).joined(separator: ".") })
-        let config: [String: Any] = [
+        var config: [String: Any] = [
             "peft_type": "LORA",
             "task_type": taskType,
             "r": s.rank,
@@ -61,6 +64,7 @@ public enum PEFTExport {
             "base_model_name_or_path": baseModel,
             "revision": NSNull(),
         ]
+        config.merge(s.method.implementation.peftConfigOverrides(s)) { _, method in method }
         try writer.write(to: folder.appendingPathComponent(tensorsName))
         try AtomicFile.writeJSONObject(config, to: folder.appendingPathComponent(configName))
     }

@@ -121,6 +121,25 @@ struct Arguments {
         if let v = try double(name) { value = Float(v) }
     }
 
+    /// Replaces `value` by the case the flag names, so that an unset flag keeps the library's
+    /// default; an unknown name is an error listing the choices.
+    func override<Choice: RawRepresentable & CaseIterable>(_ value: inout Choice, _ name: String) throws
+    where Choice.RawValue == String {
+        guard let v = values[name] else { return }
+        guard let choice = Choice(rawValue: v) else {
+            throw CLIError("--\(name) must be \(Self.choices(Choice.self)), got '\(v)'")
+        }
+        value = choice
+    }
+
+    /// `a, b or c`: the names of an enumeration's cases, for help texts and errors.
+    static func choices<Choice: RawRepresentable & CaseIterable>(_ type: Choice.Type) -> String
+    where Choice.RawValue == String {
+        let names = type.allCases.map(\.rawValue)
+        guard names.count > 1 else { return names.joined() }
+        return names.dropLast().joined(separator: ", ") + " or " + (names.last ?? "")
+    }
+
     /// The usage text of a subcommand.
     static func usage(command: String, summary: String, flags: [Flag]) -> String {
         var s = "usage: lorasb \(command) [options]\n\n\(summary)\n\noptions:\n"

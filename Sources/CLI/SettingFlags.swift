@@ -6,12 +6,15 @@ enum SettingFlags {
     static let flagOfSetting: [String: String] = [
         "method": "method", "rank": "rank", "alpha": "alpha", "targets": "targets", "seed": "seed",
         "initSamples": "init-samples", "initGradient": "init-gradient", "svdIterations": "svd-iterations",
-        "initOrder": "init-order", "iterations": "iters", "batchSize": "batch-size",
+        "initOrder": "init-order", "initBasis": "init-basis", "initNoise": "init-noise", "initSplit": "init-split",
+        "iterations": "iters", "batchSize": "batch-size",
         "gradientAccumulation": "grad-accum", "learningRate": "learning-rate", "warmupRatio": "warmup-ratio",
         "decay": "lr-schedule", "weightDecay": "weight-decay", "maxGradNorm": "max-grad-norm",
         "stepsPerEval": "steps-per-eval", "validationBatches": "val-batches", "saveEvery": "save-every",
         "stepsPerReport": "steps-per-report", "maxSequenceLength": "max-seq-len", "maxNewTokens": "max-tokens",
-        "limit": "limit", "split": "split",
+        "limit": "limit", "split": "split", "seeds": "seeds", "learningRateGrid": "lr-grid",
+        "gradientCheckpointing": "grad-checkpoint", "taskFamily": "task", "scoring": "scoring", "metric": "metric",
+        "initMemoryBudget": "init-memory", "loraGAGamma": "ga-gamma",
     ]
 
     /// `--flag` for a setting's name; the name itself when no flag sets it.

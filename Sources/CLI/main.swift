@@ -1,4 +1,5 @@
 import Foundation
+import Distributed
 import LoRASB
 
 // Training runs many short threaded products back to back (see BLASThreadTimeout).
@@ -47,5 +48,10 @@ do {
     exit(2)
 } catch {
     printStandardError("lorasb \(command.name): \(SettingFlags.message(error))")
+    // Under mpirun the other processes may be waiting in a collective: end them all.
+    if let world = try? World.communicator(), world.isDistributed {
+        printStandardError("lorasb \(command.name): rank \(world.rank) of \(world.worldSize) stopped; ending every process of the run")
+        world.abort(code: 1)
+    }
     exit(1)
 }

@@ -18,6 +18,9 @@ public struct DataOptions: Sendable, Equatable {
     public var glueTask: GLUETask?
     /// Encoders: classification or regression (nil: detected, see `ClassificationLayout.of`).
     public var headTask: HeadTask?
+    /// Decoders: the task family (`TaskFamilies`: gsm8k, math, commonsense) the data belongs
+    /// to; nil detects it from the data, and data of no family is plain language modelling.
+    public var taskFamily: String?
     /// Encoders, other data: the text, optional second text and label fields (JSONL keys or TSV
     /// header names).
     public var classificationText: String
@@ -29,7 +32,7 @@ public struct DataOptions: Sendable, Equatable {
 
     public init(path: URL, promptField: String? = nil, completionField: String? = nil,
                 textField: String? = nil, chatField: String? = nil, promptFormat: String? = nil,
-                glueTask: GLUETask? = nil, headTask: HeadTask? = nil,
+                glueTask: GLUETask? = nil, headTask: HeadTask? = nil, taskFamily: String? = nil,
                 classificationText: String = "text", classificationTextPair: String? = nil,
                 classificationLabel: String = "label", maxTrainExamples: Int? = nil,
                 maxValidationExamples: Int? = nil) {
@@ -41,6 +44,7 @@ public struct DataOptions: Sendable, Equatable {
         self.promptFormat = promptFormat
         self.glueTask = glueTask
         self.headTask = headTask
+        self.taskFamily = taskFamily
         self.classificationText = classificationText
         self.classificationTextPair = classificationTextPair
         self.classificationLabel = classificationLabel

@@ -4,8 +4,8 @@ import Models
 import Tokenizers
 import Training
 
-/// Evaluations of a (possibly adapted) model: loss and perplexity, classification metrics,
-/// GSM8K accuracy.
+/// Evaluations of a (possibly adapted) model: loss and perplexity, classification metrics
+/// (task families' accuracies: `TaskEvaluation`).
 public enum Evaluation {
     /// Mean loss over `examples` (per target token for decoders, per example for classifiers)
     /// and its perplexity.
@@ -61,42 +61,5 @@ public enum Evaluation {
         metrics.map { m in
             (m, ClassificationScores.score(m, predictions: predictions, references: references, positive: positive ?? 1))
         }
-    }
-
-    /// One GSM8K problem's outcome.
-    public struct GSM8KResult: Sendable {
-        public let question: String
-        public let generated: String
-        public let predicted: Double?
-        public let reference: Double?
-        public var correct: Bool { predicted != nil && predicted == reference }
-    }
-
-    /// GSM8K accuracy as the paper measures it: greedy generation from the question (rendered as
-    /// in training), the last number of the output against the number after `####`.
-    public static func gsm8k(_ model: LoadedModel, format: PromptFormat,
-                             problems: [(question: String, answer: String)], maxNewTokens: Int,
-                             batchSize: Int, onResult: (Int, GSM8KResult) -> Void = { _, _ in }) throws -> [GSM8KResult] {
-        guard let decoder = model.decoder else {
-            throw DataError(path: model.url.path, line: nil, "GSM8K needs a decoder (a causal language model)")
-        }
-        var results: [GSM8KResult] = []
-        var start = 0
-        while start < problems.count {
-            let chunk = Array(problems[start..<min(problems.count, start + batchSize)])
-            let prompts = try chunk.map { model.tokenizer.encode(try format.promptText($0.question)).ids }
-            let outputs = try decoder.generate(prompts: prompts,
-                                               options: GenerationOptions(maxNewTokens: maxNewTokens))
-            for (i, p) in chunk.enumerated() {
-                let text = model.tokenizer.decode(outputs[i], skipSpecialTokens: true)
-                let r = GSM8KResult(question: p.question, generated: text,
-                                    predicted: GSM8KAnswer.lastNumber(in: text),
-                                    reference: GSM8KAnswer.reference(p.answer))
-                onResult(start + i, r)
-                results.append(r)
-            }
-            start += chunk.count
-        }
-        return results
     }
 }

@@ -8,13 +8,15 @@ import Training
 
 /// What `lorasb eval` measures.
 public enum EvaluationMetric: String, Sendable, CaseIterable {
-    /// Decoders: GSM8K accuracy when the completions carry `#### answer`, else loss;
-    /// encoders: classification.
+    /// Decoders: the accuracy of the task family the data belongs to (`TaskFamilies`: GSM8K,
+    /// MATH, commonsense), else loss; encoders: classification.
     case auto
     /// Mean loss and perplexity (decoders: per target token; encoders: per example).
     case loss
-    /// Greedy generation, the last number of the output against the number after `####`.
+    /// The GSM8K family's accuracy (as `task` with `data.taskFamily` gsm8k).
     case gsm8k
+    /// The accuracy of the task family `data.taskFamily` names (or the data's, detected).
+    case task
     /// Accuracy, F1 and Matthews correlation of a classification head; Pearson and Spearman
     /// correlation of a regression head.
     case classification
@@ -32,8 +34,10 @@ public struct EvaluationRequest: Sendable {
     /// At most this many examples (in file order).
     public var limit: Int?
     public var batchSize: Int = 8
-    /// GSM8K: new tokens per answer.
-    public var maxNewTokens: Int = 256
+    /// Generation: new tokens per answer (nil: the task family's `maxNewTokens`).
+    public var maxNewTokens: Int?
+    /// Task families: how answers are scored (generation, or the likeliest candidate answer).
+    public var scoring: TaskScoring = .generation
     public var maxSequenceLength: Int = 2048
     /// What the frozen weights' products compute in (`bf16` needs AVX-512 BF16).
     public var precision: ComputePrecision = .fp32
@@ -45,7 +49,8 @@ public struct EvaluationRequest: Sendable {
     /// Writes input ids, attention mask (and token types) and the logits of the evaluated
     /// examples, in file order, to this safetensors file (for comparisons with other tools).
     public var dumpLogits: URL?
-    /// GSM8K: one JSON line per problem (question, generation, predicted and reference number).
+    /// Task families: one JSON line per problem (set, question, generation or log-probabilities,
+    /// predicted and reference answer, correct).
     public var generationsOutput: URL?
 
     public init(model: URL, adapter: URL? = nil, data: DataOptions) {
@@ -62,6 +67,9 @@ public struct EvaluationResult: Sendable {
     public var file: String
     public var examples: Int
     public var values: [(name: String, value: Double)]
+    /// The task family evaluated, and how its answers were scored.
+    public var task: String? = nil
+    public var scoring: TaskScoring? = nil
 
     public func value(_ name: String) -> Double? { values.first { $0.name == name }?.value }
 }
@@ -84,7 +92,7 @@ public final class EvaluationJob {
     public func run() throws -> EvaluationResult {
         let r = request
         guard r.batchSize >= 1 else { throw SettingError("batchSize", "must be at least 1, got \(r.batchSize)") }
-        guard r.maxNewTokens >= 1 else { throw SettingError("maxNewTokens", "must be at least 1, got \(r.maxNewTokens)") }
+        if let m = r.maxNewTokens, m < 1 { throw SettingError("maxNewTokens", "must be at least 1, got \(m)") }
         if let limit = r.limit, limit < 1 { throw SettingError("limit", "must be at least 1, got \(limit)") }
         let adapted = try AdaptedModel(model: r.model, adapter: r.adapter, opener: opener)
         try adapted.model.network.use(r.precision)
@@ -102,40 +110,14 @@ public final class EvaluationJob {
         if r.metric == .classification {
             throw DataError(path: model.url.path, "classification metrics need an encoder with a classification head")
         }
+        if let family = try taskFamily() {
+            return try TaskEvaluation(request: r, family: family, progress: progress).run(model)
+        }
         let file = try r.data.file(of: r.split, fileExtension: "jsonl")
         let dataset = try LanguageModelingDataset.load(file, format: r.data.languageModelingFormat)
         let examples = limited(dataset.examples)
         guard !examples.isEmpty else { throw DataError(file, "no examples to evaluate") }
         let format = try PromptFormat(tokenizer: model.tokenizer, override: r.data.promptFormat)
-
-        var metric = r.metric
-        if metric == .auto { metric = EvaluationJob.looksLikeGSM8K(examples) ? .gsm8k : .loss }
-
-        if metric == .gsm8k {
-            let problems = try examples.map { e -> (question: String, answer: String) in
-                guard case .promptCompletion(let q, let a) = e else {
-                    throw DataError(file, "GSM8K needs prompt/completion records (e.g. promptField question, completionField answer)")
-                }
-                return (q, a)
-            }
-            var correct = 0
-            let started = Date()
-            let results = try Evaluation.gsm8k(model, format: format, problems: problems,
-                                               maxNewTokens: r.maxNewTokens, batchSize: r.batchSize) { i, result in
-                if result.correct { correct += 1 }
-                let done = i + 1
-                let elapsed = Date().timeIntervalSince(started)
-                let eta = Double(problems.count - done) * elapsed / Double(done)
-                self.progress(String(format: "gsm8k %d/%d  accuracy %.4f  %@ elapsed, %@ left", done, problems.count,
-                                     Double(correct) / Double(done),
-                                     TrainingProgress.clock(elapsed), TrainingProgress.clock(eta)))
-            }
-            if let out = r.generationsOutput { try EvaluationJob.writeGenerations(results, to: out) }
-            let accuracy = Double(results.filter(\.correct).count) / Double(results.count)
-            return EvaluationResult(metric: .gsm8k, file: file.path, examples: results.count,
-                                    values: [("accuracy", accuracy), ("correct", Double(results.filter(\.correct).count))])
-        }
-
         let truncation = try SequenceTruncation(maxLength: r.maxSequenceLength)
         let encoded = truncation.apply(try examples.map(format.encode)).examples
         guard !encoded.isEmpty else { throw DataError(file, "no example has a target token") }
@@ -145,26 +127,23 @@ public final class EvaluationJob {
                                 values: [("loss", loss), ("perplexity", perplexity), ("target_tokens", Double(targets))])
     }
 
-    /// Whether prompt/completion records carry GSM8K's `#### answer`.
-    static func looksLikeGSM8K(_ examples: [LanguageModelingExample]) -> Bool {
-        examples.allSatisfy {
-            if case .promptCompletion(_, let c) = $0 { return GSM8KAnswer.reference(c) != nil }
-            return false
+    /// The task family a decoder is evaluated on: the one named, GSM8K for the `gsm8k` metric,
+    /// the data's own under `auto`; nil measures loss.
+    func taskFamily() throws -> (any TaskFamily)? {
+        switch request.metric {
+        case .loss, .classification: return nil
+        case .gsm8k:
+            guard request.data.taskFamily == nil || request.data.taskFamily == GSM8KTask().name else {
+                throw SettingError("metric", "gsm8k contradicts taskFamily \(request.data.taskFamily!)")
+            }
+            return GSM8KTask()
+        case .task:
+            guard let family = try TaskFamilies.resolve(request.data) else {
+                throw DataError(request.data.path, "is not the data of a task family (\(TaskFamilies.names.joined(separator: ", "))): name one with taskFamily")
+            }
+            return family
+        case .auto: return try TaskFamilies.resolve(request.data)
         }
-    }
-
-    static func writeGenerations(_ results: [Evaluation.GSM8KResult], to url: URL) throws {
-        var lines = Data()
-        for r in results {
-            let object: [String: Any] = [
-                "question": r.question, "generated": r.generated, "correct": r.correct,
-                "predicted": r.predicted.map { $0 as Any } ?? NSNull(),
-                "reference": r.reference.map { $0 as Any } ?? NSNull(),
-            ]
-            lines += try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-            lines += Data("\n".utf8)
-        }
-        try AtomicFile.write(lines, to: url)
     }
 
     // MARK: encoders
@@ -172,8 +151,8 @@ public final class EvaluationJob {
     func evaluateClassifier(_ adapted: AdaptedModel) throws -> EvaluationResult {
         let r = request
         let model = adapted.model
-        if r.metric == .gsm8k {
-            throw DataError(path: model.url.path, "GSM8K needs a decoder (a causal language model)")
+        if r.metric == .gsm8k || r.metric == .task || r.data.taskFamily != nil {
+            throw DataError(path: model.url.path, "task families need a decoder (a causal language model)")
         }
         guard let head = adapted.headLayout else {
             throw DataError(path: model.url.path, "the model has no trained classification head: give an adapter (or a merged export with id2label)")

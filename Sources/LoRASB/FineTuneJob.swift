@@ -1,4 +1,5 @@
 import Adapters
+import Distributed
 import Foundation
 import ModelIO
 import Models
@@ -26,6 +27,9 @@ public struct FineTuneRequest: Sendable, Equatable {
     }
     /// LoRA-SB's η_eff: the paper's formula, the authors' code's step count, or a given value.
     public var initLearningRate: InitLearningRate
+    /// Decoders: keep only each block's input in forward and recompute the block in backward
+    /// (the same gradients; less memory for one more forward per step).
+    public var gradientCheckpointing = false
     /// What the frozen weights' products compute in (`bf16` needs AVX-512 BF16).
     public var precision: ComputePrecision = .fp32
     /// Whether to measure the base model's validation loss before the adapter is attached.
@@ -68,6 +72,8 @@ public struct FineTuneResult: Sendable {
     public var finalMetrics: [(String, Double)]
     public var initialisation: InitializationReport?
     public var truncation: TruncationReport
+    /// What truncation did to the validation examples.
+    public var validationTruncation = TruncationReport()
     public var trainingSeconds: Double
 }
 
@@ -79,43 +85,57 @@ public final class FineTuneJob {
     public let request: FineTuneRequest
     let opener: ModelOpening
     let say: (String) -> Void
+    /// The processes of an `mpirun` launch (one otherwise); rank 0 alone writes and reports.
+    let communicator: any Communicator
 
     /// `opener` hands out the model's files; share one with later stages (an evaluation of the
     /// trained adapter) so the run opens them once.
-    public init(_ request: FineTuneRequest, opener: ModelOpening = ModelOpener(), say: @escaping (String) -> Void) {
+    public init(_ request: FineTuneRequest, opener: ModelOpening = ModelOpener(),
+                communicator: any Communicator = SingleProcess(), say: @escaping (String) -> Void) {
         self.request = request
         self.opener = opener
-        self.say = say
+        self.communicator = communicator
+        self.say = communicator.isRoot ? say : { _ in }
     }
 
     public func run(progress: ProgressPrinter?, interrupt: InterruptMonitor?) throws -> FineTuneResult {
         let r = request
         try validate()
-        try TrainingCheckpoint.createFolder(r.output)
+        try InputAgreement.check([r.model, r.data.path], on: communicator)
+        if communicator.isRoot { try TrainingCheckpoint.createFolder(r.output) }
+        if communicator.isDistributed { say("data-parallel: \(communicator.worldSize) processes share every batch of \(r.trainer.batchSize)") }
 
         // The model's form decides how the data is read; an encoder's head size comes from it.
         let files = try opener.files(at: r.model)
         let data = try TrainingData.load(r.data, family: files.config.family)
         let model = try LoadedModel(files: files, labelCount: data.layout?.headOutputs, seed: r.adapter.seed)
         try model.network.use(r.precision)
+        try model.useGradientCheckpointing(r.gradientCheckpointing)
+        if r.gradientCheckpointing { say("gradient checkpointing: each block is recomputed in backward") }
         let encoded = try data.encoded(with: model.tokenizer, maxSequenceLength: r.maxSequenceLength)
         say("data: \(encoded.train.count) training examples, \(encoded.validation.count) validation (\(data.validationName)); \(encoded.truncation.truncatedExamples) truncated to \(r.maxSequenceLength) tokens (\(encoded.truncation.removedTokens) tokens cut), \(encoded.truncation.droppedExamples) dropped")
+        let cut = encoded.validationTruncation
+        if cut.truncatedExamples > 0 {
+            say("validation: \(cut.truncatedExamples) examples longer than \(r.maxSequenceLength) tokens (the longest \(cut.longestExample)) cut to it, \(cut.droppedExamples) of them dropped (no answer token left)")
+        }
         guard !encoded.train.isEmpty else { throw TrainingStopped(description: "no training example is left after truncation") }
 
         let plan = try TrainingPlan(r, data: encoded, padTokenID: model.padTokenID)
         if plan.evaluationBatches.isEmpty { say("no validation data: validation loss is not measured") }
         var baseLoss: Double?
         if r.evaluateBase, r.resume == nil, !plan.evaluationBatches.isEmpty {
-            baseLoss = try Trainer.meanLoss(of: model.network, over: plan.evaluationBatches)
+            baseLoss = try Trainer.meanLoss(of: model.network, over: plan.evaluationBatches, communicator: communicator)
             say("base model: validation loss \(fmt(baseLoss))")
         }
 
         let attachment = try AdapterAttachment(r, model: model, train: encoded.train, plan: plan,
-                                               layout: data.layout, say: say)
-        let log = try MetricsLogger(url: r.output.appendingPathComponent("metrics.jsonl"), append: r.resume != nil)
+                                               layout: data.layout, communicator: communicator, say: say)
+        let log = communicator.isRoot
+            ? try MetricsLogger(url: r.output.appendingPathComponent("metrics.jsonl"), append: r.resume != nil) : nil
         let loop = try Trainer(model: model.network, adapters: attachment.adapters, manifest: attachment.manifest,
                                settings: plan.trainer, loader: plan.loader, validation: plan.validationBatches,
-                               output: r.output, log: log, progress: progress)
+                               output: r.output, log: log, progress: communicator.isRoot ? progress : nil,
+                               communicator: communicator)
         if let layout = data.layout, layout.isRegression, !encoded.validation.isEmpty {
             // A regression's loss says little about ranking: Pearson and Spearman with every validation.
             loop.validationMetrics = {
@@ -135,7 +155,7 @@ public final class FineTuneJob {
             if let layout = data.layout, !encoded.validation.isEmpty {
                 metrics = try HeadScores.scores(model, encoded.validation, layout: layout, batchSize: plan.trainer.batchSize)
                     .map { ($0.name, $0.value) }
-                try log.log([("step", MetricValue.integer(loop.state.step))] + metrics.map { ($0.0, MetricValue.number($0.1)) })
+                try log?.log([("step", MetricValue.integer(loop.state.step))] + metrics.map { ($0.0, MetricValue.number($0.1)) })
             }
             say("saved the adapter to \(r.output.path)")
         }
@@ -143,7 +163,8 @@ public final class FineTuneJob {
                               totalParameters: model.files.parameterCount,
                               baseValidationLoss: baseLoss, initValidationLoss: initLoss,
                               finalValidationLoss: finalLoss, finalMetrics: metrics, initialisation: attachment.report,
-                              truncation: encoded.truncation, trainingSeconds: loop.state.trainingSeconds)
+                              truncation: encoded.truncation, validationTruncation: encoded.validationTruncation,
+                              trainingSeconds: loop.state.trainingSeconds)
     }
 
     /// Refuses settings no stage could run with, before anything is read.

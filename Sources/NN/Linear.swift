@@ -121,18 +121,19 @@ public final class Linear {
 
     private func backward(_ dy: Tensor, input x: Tensor, dx: Tensor, beta: Float) {
         let n = x.rows
-        // dx = dy W
-        Gemm.packedProduct(transposeB: false, m: n, n: inFeatures, k: outFeatures, a: dy.pointer, lda: outFeatures,
+        let baseGradient = adapter?.baseOutputGradient(dy) ?? dy
+        // dx = dy W, with dy as the adapter hands it (DoRA scales it per output)
+        Gemm.packedProduct(transposeB: false, m: n, n: inFeatures, k: outFeatures, a: baseGradient.pointer, lda: outFeatures,
                            b: weight.matrix, precision: precision(rows: n), beta: beta, c: dx.pointer, ldc: inFeatures)
         if weight.isTrainable {
             // dW += dyᵀ x; in bf16 too when the weight's products are (a gradient estimate).
             let g = weight.gradientForAccumulation()
             if precision(rows: n) == .bf16 {
-                Gemm.bf16TransposedProduct(m: outFeatures, n: inFeatures, k: n, a: dy.pointer, lda: outFeatures,
+                Gemm.bf16TransposedProduct(m: outFeatures, n: inFeatures, k: n, a: baseGradient.pointer, lda: outFeatures,
                                            b: x.pointer, ldb: inFeatures, beta: 1, c: g.pointer, ldc: inFeatures)
             } else {
                 Gemm.sgemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: n,
-                           a: dy.pointer, lda: outFeatures, b: x.pointer, ldb: inFeatures,
+                           a: baseGradient.pointer, lda: outFeatures, b: x.pointer, ldb: inFeatures,
                            beta: 1, c: g.pointer, ldc: inFeatures)
             }
         }

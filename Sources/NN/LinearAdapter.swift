@@ -15,4 +15,12 @@ public protocol LinearAdapter: AnyObject {
     /// Adds the input gradient for output gradient `dy` into `dx` and accumulates the gradients
     /// of trainable parameters. Uses the `x` of the last `forward`.
     func backward(_ dy: Tensor, addingInto dx: Tensor)
+    /// The output gradient the layer's own products (`dx = dy W`, `dW`) see: `dy` unless the
+    /// adapter rescales the base output itself (DoRA's per-output magnitude, which the base
+    /// product's gradient must carry too). The bias gradient always takes `dy`.
+    func baseOutputGradient(_ dy: Tensor) -> Tensor
+}
+
+extension LinearAdapter {
+    public func baseOutputGradient(_ dy: Tensor) -> Tensor { dy }
 }

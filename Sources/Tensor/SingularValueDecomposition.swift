@@ -55,6 +55,8 @@ public enum SVDError: Error, CustomStringConvertible, Equatable {
     case invalidIterations(Int)
     /// A LAPACK routine reported failure: `info` < 0 names a bad argument, > 0 non-convergence.
     case lapackFailure(routine: String, info: Int)
+    /// A decomposition of square matrices (the symmetric eigendecomposition) got another shape.
+    case notSquare(shape: [Int])
 
     public var description: String {
         switch self {
@@ -70,6 +72,8 @@ public enum SVDError: Error, CustomStringConvertible, Equatable {
             return info > 0
                 ? "SVD: LAPACK \(routine) did not converge (info = \(info))"
                 : "SVD: LAPACK \(routine) rejected argument \(-info) (info = \(info))"
+        case .notSquare(let shape):
+            return "eigendecomposition: matrix \(shape) is not square"
         }
     }
 }

@@ -8,7 +8,7 @@ import Tensor
 /// The gradient of every trained adapter tensor through the whole model, against central
 /// finite differences of the model's own loss along random directions.
 @Suite struct AdapterGradientTests {
-    @Test(arguments: [AdapterMethod.loraSB, .loraXS, .lora])
+    @Test(arguments: [AdapterMethod.loraSB, .loraXS, .lora, .rsLoRA, .pissa, .dora, .loraGA, .loraPro])
     func trainedTensorsMatchFiniteDifferences(_ method: AdapterMethod) throws {
         let batch = try TinyModels.lmBatch(seed: 11)
         let model = try TinyModels.llama("tiny-qwen2")
@@ -22,6 +22,11 @@ import Tensor
             let noise = Tensor(zeros: p.shape)
             g.fillNormal(noise, mean: 0, standardDeviation: 0.05)
             Elementwise.add(p.value, noise, into: p.value)
+        }
+        // DoRA's norm is detached (as in PEFT): its gradients are those of the loss with the
+        // norm held at the current point, which is what the differences then measure.
+        for e in adapters.entries {
+            if let dora = e.adapter as? DoRAAdapter { dora.heldNorm = dora.weightNorm() }
         }
         for (_, p) in adapters.trainableParameters { p.zeroGradient() }
         _ = try model.loss(batch, backward: true)

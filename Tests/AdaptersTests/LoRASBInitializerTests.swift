@@ -17,17 +17,8 @@ import Tensor
 
         // Reference: Σ_b ∇(loss_b / n_b) for every target, computed batch by batch.
         let reference = try TinyModels.llama()
-        reference.freezeAllParameters()
         let refTargets = reference.targetableLayers(named: Set(Self.targets))
-        var sums: [[Double]] = refTargets.map { [Double](repeating: 0, count: $0.linear.weight.value.count) }
-        for batch in batches {
-            for t in refTargets { t.linear.weight.isTrainable = true; t.linear.weight.zeroGradient() }
-            _ = try reference.loss(batch, backward: true)
-            for (i, t) in refTargets.enumerated() {
-                let g = try #require(t.linear.weight.gradient).array
-                for j in g.indices { sums[i][j] += Double(g[j]) / Double(batch.sampleCount) }
-            }
-        }
+        let sums = try TinyModels.summedGradients(reference, targets: refTargets, over: batches)
 
         let model = try TinyModels.llama()
         let settings = AdapterSettings(method: .loraSB, rank: rank, targets: Self.targets, seed: 7)

@@ -97,7 +97,7 @@ import TestSupport
         request.generationsOutput = output
         var progress: [String] = []
         let result = try EvaluationJob(request) { progress.append($0) }.run()
-        #expect(result.metric == .gsm8k && result.examples == 2)
+        #expect(result.metric == .task && result.task == "gsm8k" && result.examples == 2)
         #expect(progress.count == 2 && progress.last?.hasPrefix("gsm8k 2/2") == true)
 
         // Directly: each written generation rescored, and the first reproduced by greedy decoding.

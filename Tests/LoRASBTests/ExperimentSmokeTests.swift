@@ -19,7 +19,8 @@ import TestSupport
         let outcome = try ExperimentRunner(suite: suite, output: output, say: { messages.append($0) }).run()
         let seconds = Date().timeIntervalSince(started)
         print("glue smoke suite: \(suite.configurations.count) runs in \(String(format: "%.1f", seconds)) s")
-        #expect(outcome.ran == suite.configurations.map(\.id))
+        let runs = suite.finalRuns { $0.learningRate }
+        #expect(outcome.ran == runs.map(\.id))
         #expect(outcome.skipped.isEmpty && !outcome.interrupted)
         #expect(outcome.records.count == suite.configurations.count)
 
@@ -30,8 +31,10 @@ import TestSupport
         func column(_ title: String) throws -> Int { try #require(header.firstIndex(of: title), "no column \(title)") }
 
         let runner = ExperimentRunner(suite: suite, output: output, say: { _ in })
-        for c in suite.configurations {
-            let folder = runner.runFolder(c)
+        for run in runs {
+            let c = run.configuration
+            let folder = runner.runFolder(run)
+            #expect(folder.lastPathComponent == "\(c.id)-lr\(ExperimentRun.rateText(c.learningRate))-s0")
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("adapter_config.json").path))
             #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("checkpoints").path))
             // Read the run's log independently of the code under test.
@@ -59,7 +62,7 @@ import TestSupport
             let logged = try #require(validations.last)
             #expect(abs(recorded - logged) <= 1e-12 * max(1, abs(logged)), "\(c.id): \(recorded) vs \(logged)")
             #expect(record.tokens == final["tokens"] as? Int ?? records.compactMap { $0["tokens"] as? Int }.max())
-            #expect((record.initSeconds != nil) == (c.method == .loraSB))
+            #expect((record.initSeconds != nil) == [.loraSB, .loraGA].contains(c.method))
         }
         // Full fine-tuning trains the whole model; the adapters a tiny part of it.
         let full = try #require(outcome.records.first { $0.configuration.method == .full })
@@ -76,7 +79,7 @@ import TestSupport
         // Again: everything is finished, nothing trains, the same table comes out.
         let again = try ExperimentRunner(suite: suite, output: output, say: { _ in }).run()
         #expect(again.ran.isEmpty)
-        #expect(again.skipped == suite.configurations.map(\.id))
+        #expect(again.skipped == runs.map(\.id))
         #expect(try String(contentsOf: again.table, encoding: .utf8) == document)
     }
 }

@@ -18,7 +18,10 @@ import Testing
         #expect(ranks(s, .loraXS) == [16, 32, 64])
         #expect(ranks(s, .lora) == [8, 16])
         #expect(s.configurations.filter { $0.method == .full }.count == 1)
-        #expect(s.configurations.count == 9)
+        // Every registered method: LoRA-SB and LoRA-XS at three ranks, the others at LoRA's.
+        let others = AdapterMethod.allCases.filter { ![.loraSB, .loraXS].contains($0) }
+        #expect(s.configurations.count == 6 + others.map { $0.isLowRank ? 2 : 1 }.reduce(0, +))
+        #expect(Set(s.configurations.map(\.method)) == Set(AdapterMethod.allCases))
         #expect(s.targets == ["q", "k", "v", "o", "gate", "up", "down"])
         let task = try #require(s.task("gsm8k"))
         #expect(task.data.path.path == "/data/gsm8k")
@@ -47,22 +50,22 @@ import Testing
             #expect(ranks(s, .lora, task: task) == [4, 8])
             #expect(s.configurations.filter { $0.task == task && $0.method == .full }.count == 1)
         }
-        #expect(s.configurations.count == 27)
+        #expect(s.configurations.count == 3 * (6 + AdapterMethod.allCases.filter { ![.loraSB, .loraXS].contains($0) }.map { $0.isLowRank ? 2 : 1 }.reduce(0, +)))
         #expect(s.targets == ["query", "value", "attn_out", "ffn_out"])
         #expect(s.gsm8kAccuracy == nil)
-        #expect(Set(s.configurations.map(\.id)).count == 27)
+        #expect(Set(s.configurations.map(\.id)).count == s.configurations.count)
         // One row per method and rank, shared by the three tasks.
-        #expect(Set(s.configurations.map(\.row)).count == 9)
+        #expect(Set(s.configurations.map(\.row)).count == s.configurations.count / 3)
     }
 
     @Test func ablationsVaryOnlyWhatTheyAblate() {
         let i = ExperimentSuite.make(.ablationInit, scale: .full, locations: locations)
-        #expect(i.configurations.count == 6)
+        #expect(i.configurations.count == 9)
         #expect(Set(i.configurations.map(\.method)) == [.loraSB])
         #expect(Set(i.configurations.map(\.rank)) == [32])
         #expect(Set(i.configurations.map(\.learningRate)).count == 1)
-        #expect(i.configurations.filter { $0.initGradient == .sign }.map(\.initSamples) == [1, 10, 50, 200])
-        #expect(i.configurations.filter { $0.initGradient == .raw }.map(\.initSamples) == [10, 50])
+        #expect(i.configurations.filter { $0.initGradient == .sign }.map(\.initSamples) == [1, 5, 25, 50, 100, 200, 500])
+        #expect(i.configurations.filter { $0.initGradient == .raw }.map(\.initSamples) == [25, 50])
         #expect(i.gsm8kAccuracy == nil)
 
         let lr = ExperimentSuite.make(.ablationLR, scale: .full, locations: locations)
@@ -93,12 +96,13 @@ import Testing
     @Test func specSeparatesRunsAndNamesTheirSettings() throws {
         let s = ExperimentSuite.make(.decoder, scale: .full, locations: locations)
         let runner = ExperimentRunner(suite: s, output: URL(fileURLWithPath: "/tmp/out"), say: { _ in })
-        let specs = s.configurations.map(runner.spec)
+        let runs = s.finalRuns { $0.learningRate }
+        let specs = runs.map(runner.spec)
         #expect(Set(specs.map { $0.description }).count == specs.count)
         let spec = specs[0]
         #expect(spec["method"] == "lora-sb" && spec["rank"] == "16" && spec["steps"] == String(s.steps))
         #expect(spec["data"] == "/data/gsm8k")
-        #expect(runner.runFolder(s.configurations[0]).path == "/tmp/out/runs/decoder/gsm8k-lora-sb-r16")
+        #expect(runner.runFolder(runs[0]).path == "/tmp/out/runs/decoder/gsm8k-lora-sb-r16-lr1e-03-s0")
         #expect(runner.tableURL.path == "/tmp/out/decoder.md")
         #expect(runner.plotURL.path == "/tmp/out/decoder-loss.svg")
         let smoke = ExperimentRunner(suite: ExperimentSuite.make(.decoder, scale: .smoke, locations: locations),
@@ -111,9 +115,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let s = ExperimentSuite.make(.glue, scale: .smoke, locations: locations)
         let runner = ExperimentRunner(suite: s, output: folder, say: { _ in })
-        let c = s.configurations[0]
+        let c = ExperimentRun(s.configurations[0], learningRate: s.configurations[0].learningRate, seed: 0)
         try FileManager.default.createDirectory(at: runner.runFolder(c), withIntermediateDirectories: true)
-        var record = ExperimentRecord(configuration: c, spec: runner.spec(c), trainableParameters: 1, totalParameters: 2,
+        var record = ExperimentRecord(run: c, spec: runner.spec(c), trainableParameters: 1, totalParameters: 2,
                                       metrics: ["accuracy": 0.5, "bad": .nan], initSeconds: 1, trainingSeconds: 2,
                                       evaluationSeconds: nil, wallSeconds: 3, tokens: 4)
         try record.save(in: runner.runFolder(c))

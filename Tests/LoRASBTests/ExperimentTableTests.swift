@@ -46,10 +46,10 @@ import Testing
         let table = ExperimentResultsTable.table(suite, records: records)
         #expect(table.header == ["method", "rank", "learning rate", "trainable params", "CoLA MCC", "MRPC acc", "MRPC F1",
                                  "RTE acc", "init (s)", "train (s)"])
-        #expect(table.rows.count == 4)      // LoRA-SB, LoRA-XS, LoRA, full at smoke scale
+        #expect(table.rows.count == AdapterMethod.allCases.count)   // every registered method, one rank each at smoke scale
         #expect(table.rows[0] == ["LoRA-SB", "2", "2e-03", "1,234", "0.2500", "0.7500", "0.8000", "0.5500", "6.2", "60.0"])
         #expect(table.rows[1] == ["LoRA-XS", "2", "2e-03", "—", "—", "—", "—", "—", "—", "—"])
-        #expect(table.rows[3][0...1] == ["Full FT", "—"])
+        #expect(table.rows.first { $0[0] == "Full FT" }?[0...1] == ["Full FT", "—"])
 
         let doc = ExperimentResultsTable.document(suite, records: records, plotFile: "glue-smoke-loss.svg",
                                                   runsFolder: "runs/glue-smoke", command: "lorasb experiment --suite glue --scale smoke")

@@ -161,9 +161,7 @@ import NN
     @Test func smolLM2CountsLikePEFTAndSavesTheAdapter() throws {
         let model = try TestPaths.require(TestPaths.smolLM2GGUF)
         let output = Self.temporaryFolder("smol")
-        let data = DataOptions(path: TestPaths.sharedData.appendingPathComponent("gsm8k"),
-                               promptField: "question", completionField: "answer",
-                               maxTrainExamples: 4, maxValidationExamples: 2)
+        let data = DataOptions.gsm8k(train: 4, validation: 2)
         let trainer = TrainerSettings(iterations: 1, batchSize: 2, learningRate: 1e-4, stepsPerEval: 0,
                                       validationBatches: 1, saveEvery: 0)
         let adapter = AdapterSettings(method: .loraSB, rank: 32, targets: ["q", "k", "v", "o", "gate", "up", "down"],

@@ -9,10 +9,8 @@ import TestSupport
 @Suite(.serialized) struct GSM8KTrainingTests {
     @Test func initialisationAndTrainingLowerHeldOutAnswerLoss() throws {
         let model = try TestPaths.require(TestPaths.smolLM2GGUF)
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("lorasb-gsm8k-\(UUID().uuidString)")
-        let data = DataOptions(path: TestPaths.sharedData.appendingPathComponent("gsm8k"),
-                               promptField: "question", completionField: "answer",
-                               maxTrainExamples: 48, maxValidationExamples: 16)
+        let output = temporaryRunFolder("gsm8k")
+        let data = DataOptions.gsm8k(train: 48, validation: 16)
         // η_eff = lr / (warm-up ratio · steps) = 4e-4 / 2 = 2e-4.
         let trainer = TrainerSettings(iterations: 8, batchSize: 4, learningRate: 4e-4, warmupRatio: 0.25,
                                       seed: 0, stepsPerEval: 0, validationBatches: 0, saveEvery: 0)

@@ -146,7 +146,6 @@ import TestSupport
         let files = try ModelFiles(url: TestPaths.require(TestPaths.smolLM2GGUF))
         let model = try LlamaModel(files: files)
         guard case .gguf(let file) = files.storage else { Issue.record("SmolLM2 is a GGUF file"); return }
-        let matrices = file.tensorInfos.filter { $0.shape.count == 2 }
         let c = fixture.object("loss_case")
         let ids = (c["ids"] as? [NSNumber] ?? []).map(\.intValue)
         let labels = (c["labels"] as? [NSNumber] ?? []).map(\.intValue)
@@ -154,17 +153,7 @@ import TestSupport
             try model.use(precision)
             _ = try model.lossAndGradients(TokenBatch(ids: [ids], labels: [labels]))
             #expect(model.outputProjection.weight === model.embedding.weight, "the tied head shares the packed embedding")
-            var seen = Set<ObjectIdentifier>()
-            let parameters = model.namedParameters.map(\.parameter).filter { seen.insert(ObjectIdentifier($0)).inserted }
-            let packed = parameters.filter { $0.shape.count == 2 }, vectors = parameters.filter { $0.shape.count == 1 }
-            #expect(packed.count == matrices.count && packed.count + vectors.count == parameters.count)
-            #expect(packed.allSatisfy { $0.packed != nil && $0.dense == nil }, "no matrix has fp32 storage")
-            let packedBytes = packed.reduce(0) { $0 + $1.byteCount }
-            let vectorBytes = vectors.reduce(0) { $0 + $1.byteCount }
-            #expect(packedBytes == matrices.reduce(0) { $0 + $1.byteRange.count })
-            #expect(vectorBytes == 4 * vectors.reduce(0) { $0 + $1.shape[0] })
-            let fp32Bytes = 4 * parameters.reduce(0) { $0 + $1.shape.reduce(1, *) }
-            print("SmolLM2 resident weights (\(precision)): \(packedBytes + vectorBytes) bytes (matrices \(packedBytes) packed, vectors \(vectorBytes)); all fp32 would be \(fp32Bytes)")
+            ResidentWeights(model, file: file).expectNoFP32Matrices("SmolLM2 (\(precision))")
         }
     }
 

@@ -14,14 +14,25 @@ public enum LoRAMethod: FineTuningMethod {
 
     public static func initialise(_ targets: [TargetableLinear], of model: TrainableModel, settings: AdapterSettings,
                                   context: InitializationContext) throws -> (adapters: [Adapter], report: InitializationReport?) {
+        (initialFactors(targets, settings: settings).map { LoRAAdapter(b: $0.b, a: $0.a, scale: settings.scale) }, nil)
+    }
+
+    /// PEFT's LoRA start for each target, in order: `A` Kaiming-uniform from one generator
+    /// seeded with `settings.seed`, `B = 0` (rsLoRA and DoRA start the same way).
+    static func initialFactors(_ targets: [TargetableLinear], settings: AdapterSettings) -> [(b: Tensor, a: Tensor)] {
         var generator = SeededGenerator(seed: settings.seed)
-        let adapters: [Adapter] = targets.map { t in
+        return targets.map { t in
             let a = Tensor(zeros: [settings.rank, t.linear.inFeatures])
             generator.kaimingUniform(a, fanIn: t.linear.inFeatures)
-            let b = Tensor(zeros: [t.linear.outFeatures, settings.rank])
-            return LoRAAdapter(b: b, a: a, scale: settings.scale)
+            return (Tensor(zeros: [t.linear.outFeatures, settings.rank]), a)
         }
-        return (adapters, nil)
+    }
+
+    /// The saved `lora_B` `[out, r]` and `lora_A` `[r, in]` of `linear`.
+    static func restoredFactors(on linear: Linear, settings: AdapterSettings,
+                                factor: (String, [Int]) throws -> Tensor) throws -> (b: Tensor, a: Tensor) {
+        let r = settings.rank
+        return (try factor("lora_B", [linear.outFeatures, r]), try factor("lora_A", [r, linear.inFeatures]))
     }
 
     /// The factors are written as they are, with their own alpha.
@@ -29,9 +40,8 @@ public enum LoRAMethod: FineTuningMethod {
 
     public static func restore(on linear: Linear, settings: AdapterSettings,
                                factor: (String, [Int]) throws -> Tensor) throws -> Adapter {
-        let r = settings.rank
-        return LoRAAdapter(b: try factor("lora_B", [linear.outFeatures, r]),
-                           a: try factor("lora_A", [r, linear.inFeatures]), scale: settings.scale)
+        let (b, a) = try restoredFactors(on: linear, settings: settings, factor: factor)
+        return LoRAAdapter(b: b, a: a, scale: settings.scale)
     }
 }
 

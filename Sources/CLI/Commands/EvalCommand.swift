@@ -5,7 +5,7 @@ import LoRASB
 /// with or without a trained adapter.
 struct EvalCommand: Command {
     static let name = "eval"
-    static let summary = "evaluate a model (optionally with an adapter): loss/perplexity, GSM8K accuracy, classification accuracy/F1/MCC"
+    static let summary = "evaluate a model (optionally with an adapter): loss/perplexity, task accuracy (GSM8K, MATH, commonsense), classification accuracy/F1/MCC"
     /// The library's defaults, quoted by the help and kept by every unset flag.
     static let defaults = EvaluationRequest(model: URL(fileURLWithPath: ""), data: DataOptions(path: URL(fileURLWithPath: "")))
 
@@ -15,12 +15,13 @@ struct EvalCommand: Command {
         .init("data", help: "JSONL/TSV file, or a folder with train/valid(dev)/test files; a GLUE task folder"),
         .init("split", help: "valid, test or train (default: valid, else test; ignored for a file)"),
         .init("metric", help: "\(EvaluationMetric.allCases.map(\.rawValue).joined(separator: ", ")) (default \(defaults.metric.rawValue))"),
-        .init("limit", help: "evaluate only the first N examples"),
-        .init("max-tokens", help: "GSM8K: new tokens per answer (default \(defaults.maxNewTokens))"),
+        .init("limit", help: "evaluate only the first N examples (of every set)"),
+        .init("scoring", help: "task families: \(TaskScoring.allCases.map(\.rawValue).joined(separator: " or ")) (the likeliest answer keyword; commonsense) (default \(defaults.scoring.rawValue))"),
+        .init("max-tokens", help: "generation: new tokens per answer (default: the task's, \(TaskFamilies.all.map { "\($0.name) \($0.maxNewTokens)" }.joined(separator: ", ")))"),
         .init("batch-size", help: "examples per batch (default \(defaults.batchSize))"),
         .init("max-seq-len", help: "truncate examples to this many tokens (default \(defaults.maxSequenceLength))"),
         .init("chat-template", help: "chatml, llama3 or none instead of the model's own template"),
-        .init("output", help: "GSM8K: write every problem's generation and score to this JSONL file"),
+        .init("output", help: "task families: write every problem's answer and score to this JSONL file"),
         .init("dump-logits", help: "write input ids and logits of the evaluated examples to this .safetensors file"),
         .init("json", value: false, help: "print the result as JSON"),
     ] + DataFlags.flags + [PrecisionFlag.flag]
@@ -33,16 +34,22 @@ struct EvalCommand: Command {
         printer.finish()
         if args.has("json") {
             var object: [String: Any] = ["metric": result.metric.rawValue, "file": result.file, "examples": result.examples]
+            if let task = result.task { object["task"] = task }
+            if let scoring = result.scoring { object["scoring"] = scoring.rawValue }
             for (name, value) in result.values where value.isFinite { object[name] = value }
             if let a = request.adapter { object["adapter"] = a.path }
             printJSONObject(object)
         } else {
-            print("\(result.file): \(result.examples) examples")
+            print("\(result.file): \(result.examples) examples" + (result.task.map { ", task \($0)" } ?? "")
+                  + (result.scoring.map { ", scored by \($0.rawValue)" } ?? ""))
             for (name, value) in result.values {
-                print(name == "correct" || name == "target_tokens" ? "\(name): \(Int(value))" : "\(name): \(String(format: "%.4f", value))")
+                print(countNames.contains { name.hasSuffix($0) } ? "\(name): \(Int(value))" : "\(name): \(String(format: "%.4f", value))")
             }
         }
     }
+
+    /// Result values that are counts, printed as whole numbers.
+    static let countNames = ["correct", "target_tokens", "unanswered", "too_long", "examples"]
 
     static func makeRequest(_ args: Arguments) throws -> EvaluationRequest {
         let data = try DataFlags.options(args)
@@ -61,7 +68,13 @@ struct EvalCommand: Command {
             request.metric = metric
         }
         request.limit = try positive(args, "limit")
-        try args.override(&request.maxNewTokens, "max-tokens", atLeast: 1)
+        if let s = args.string("scoring") {
+            guard let scoring = TaskScoring(rawValue: s) else {
+                throw CLIError("--scoring must be \(TaskScoring.allCases.map(\.rawValue).joined(separator: " or ")), got '\(s)'")
+            }
+            request.scoring = scoring
+        }
+        if let m = try positive(args, "max-tokens") { request.maxNewTokens = m }
         try args.override(&request.batchSize, "batch-size", atLeast: 1)
         try args.override(&request.maxSequenceLength, "max-seq-len", atLeast: 1)
         request.chatTemplate = args.string("chat-template")

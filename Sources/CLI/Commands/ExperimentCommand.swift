@@ -11,52 +11,60 @@ struct ExperimentCommand: Command {
         suites, full scale (times: `--dry-run` estimates from the real token counts at the rates
         measured on a quiet 2-core machine, ~200 training tokens/s for SmolLM2 and ~2,500 for
         MiniLM; a busy machine, where a SmolLM2 step ran at 60-130 tokens/s, takes 2-3× longer):
-          decoder        SmolLM2-135M-Instruct on GSM8K (400 problems, 16 steps of 8): LoRA-SB and
-                         LoRA-XS r = 16, 32, 64, LoRA r = 8, 16, full fine-tuning; answer loss on
-                         24 test problems, GSM8K accuracy on 20 (~43 min)
+          decoder        SmolLM2-135M-Instruct on GSM8K (500 problems, 16 steps of 8): LoRA-SB and
+                         LoRA-XS r = 16, 32, 64, every other method at LoRA's r = 8, 16, full
+                         fine-tuning; answer loss on 24 test problems, GSM8K accuracy on 20 (~43 min)
           glue           all-MiniLM-L6-v2 on CoLA, MRPC, RTE (2,000 examples, 125 steps of 16 per
                          task): LoRA-SB and LoRA-XS r = 8, 16, 24, LoRA r = 4, 8, full; MCC,
                          accuracy/F1, accuracy on dev (~23 min)
-          ablation-init  LoRA-SB r = 32 on the decoder suite, 1/10/50/200 init samples × sign or
-                         raw gradient ΔW (~38 min)
+          ablation-init  LoRA-SB r = 32 on the decoder suite, 1/5/25/50/100/200/500 init samples
+                         with the sign ΔW, 25/50 with the raw gradient (~53 min)
           ablation-lr    LoRA-SB and LoRA-XS r = 32 on the decoder suite at lr 2e-4…2e-3 (~28 min)
+          ablation-basis LoRA-SB r = 32 on the decoder suite, B and A from ΔW, from a random matrix
+                         and from ΔW + noise at 1e-2…1e-5 of its RMS (~26 min)
+          ablation-split LoRA-SB r = 32 on the decoder suite, orthonormal B, A (R = Σ_r) against
+                         B = U_r Σ_r, R = I (~9 min)
         `--scale smoke` runs a tiny version (a few examples, 2-3 steps, rank 2) in about a minute.
-        A rerun skips configurations already finished with the same settings, so an interrupted
-        suite (Ctrl-C) continues where it stopped.
+        `--seeds N` multiplies a suite's runs by N; `--lr-grid` adds one run per configuration and
+        rate of the grid on the first seed (of which the chosen one counts as that seed's run).
+        Each run is saved as it finishes, and a rerun skips runs already finished with the same
+        settings, so an interrupted suite (Ctrl-C) continues with the runs not yet done.
         """
     static let flags: [Arguments.Flag] = [
-        .init("suite", help: "decoder, glue, ablation-init or ablation-lr"),
+        .init("suite", help: Arguments.choices(ExperimentSuiteName.self)),
         .init("out", help: "results folder (default experiments/results): <suite>.md, <suite>-loss.svg, runs/<suite>/"),
         .init("scale", help: "full (default, the issue's sizes) or smoke (a tiny pipeline check)"),
+        .init("seeds", help: "run every configuration with this many seeds (the suite's seed and the next ones); cells show mean ± std (default \(ExperimentSuite.defaultSeeds.count))"),
+        .init("lr-grid", help: "tune each configuration's learning rate on the first seed, then run every seed at the best: standard (\(ExperimentSuite.standardLearningRateGrid.description)), x0.5,1,2 (multiples of each method's rate) or 1e-4,2e-4,... (default: none, each method's own rate)"),
         .init("dry-run", value: false, help: "print the configurations and estimated tokens and time; train nothing"),
         .init("report-only", value: false, help: "rewrite the table and plot from the finished run folders; train nothing"),
         .init("model", help: "use this model instead of the suite's (same family)"),
         .init("models", help: "folder of the default models (default $LORASB_MODELS or ~/.cache/lorasb/models)"),
         .init("data", help: "folder holding gsm8k/ and glue/ (default $LORASB_DATA or ../shared/data)"),
         .init("tokens-per-second", help: "--dry-run: training tokens/s to estimate with (default 200 SmolLM2, 2500 MiniLM)"),
-    ]
+    ] + MemoryFlags.flags
 
     static func run(_ args: Arguments) throws {
-        guard let suiteName = args.string("suite") else {
-            throw CLIError("--suite is required: \(ExperimentSuiteName.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard args.string("suite") != nil else {
+            throw CLIError("--suite is required: \(Arguments.choices(ExperimentSuiteName.self))")
         }
-        guard let name = ExperimentSuiteName(rawValue: suiteName) else {
-            throw CLIError("--suite must be one of \(ExperimentSuiteName.allCases.map(\.rawValue).joined(separator: ", ")), got '\(suiteName)'")
-        }
-        let scaleName = args.string("scale") ?? "full"
-        guard let scale = ExperimentScale(rawValue: scaleName) else {
-            throw CLIError("--scale must be smoke or full, got '\(scaleName)'")
-        }
+        var name = ExperimentSuiteName.decoder
+        try args.override(&name, "suite")
+        var scale = ExperimentScale.full
+        try args.override(&scale, "scale")
         var locations = ExperimentLocations.standard()
         if let m = args.string("models") { locations.models = URL(fileURLWithPath: m) }
         if let d = args.string("data") { locations.data = URL(fileURLWithPath: d) }
         if let m = args.string("model") { locations.model = URL(fileURLWithPath: m) }
-        let suite = ExperimentSuite.make(name, scale: scale, locations: locations)
+        let suite = try configuredSuite(ExperimentSuite.make(name, scale: scale, locations: locations), args)
         let output = URL(fileURLWithPath: args.string("out") ?? "experiments/results")
 
         var command = "lorasb experiment --suite \(name.rawValue)"
         if scale != .full { command += " --scale \(scale.rawValue)" }
+        for flag in ["seeds", "lr-grid"] { if let v = args.string(flag) { command += " --\(flag) \(v)" } }
         if let out = args.string("out") { command += " --out \(out)" }
+        let checkpointing = args.has("grad-checkpoint")
+        if checkpointing { command += " --grad-checkpoint" }
         let printer = ProgressPrinter.standardError()
         let say: (String) -> Void = { printer.message($0) }
 
@@ -70,8 +78,8 @@ struct ExperimentCommand: Command {
                 throughput.generation *= factor
             }
             let runner = ExperimentRunner(suite: suite, output: output, command: command, say: say)
-            let plan = try ExperimentPlan.make(suite, throughput: throughput) { c in
-                (try? runner.finishedRecord(c)) != nil
+            let plan = try ExperimentPlan.make(suite, throughput: throughput, runs: try runner.plannedRuns()) { run in
+                (try? runner.finishedRecord(run)) != nil
             }
             print(plan.text, terminator: "")
             return
@@ -79,7 +87,7 @@ struct ExperimentCommand: Command {
         if args.has("report-only") {
             let runner = ExperimentRunner(suite: suite, output: output, command: command, say: say)
             let records = try runner.writeReport()
-            print("\(records.count) of \(suite.configurations.count) runs finished; wrote \(runner.tableURL.path) and \(runner.plotURL.path)")
+            print("\(records.count) of \(suite.configurations.count * suite.seeds.count) runs of the table finished; wrote \(runner.tableURL.path) and \(runner.plotURL.path)")
             return
         }
         let interrupt = InterruptMonitor { count in
@@ -88,11 +96,22 @@ struct ExperimentCommand: Command {
         defer { interrupt.cancel() }
         let runner = ExperimentRunner(suite: suite, output: output, command: command, say: say,
                                       progress: printer, interrupt: interrupt)
+        if checkpointing { runner.gradientCheckpointing = true }
         let outcome = try runner.run()
         printer.finish()
-        print("\(outcome.ran.count) runs trained, \(outcome.skipped.count) skipped as finished; \(outcome.records.count) of \(suite.configurations.count) in the table")
+        print("\(outcome.ran.count) runs trained, \(outcome.skipped.count) skipped as finished; \(outcome.records.count) of \(suite.configurations.count * suite.seeds.count) in the table")
         print("wrote \(outcome.table.path)")
         print("wrote \(outcome.plot.path)")
         if outcome.interrupted { exit(130) }
+    }
+
+    /// The suite with the seeds and learning-rate grid the flags set (unset: the suite's own).
+    static func configuredSuite(_ suite: ExperimentSuite, _ args: Arguments) throws -> ExperimentSuite {
+        var suite = suite
+        if let n = try args.int("seeds") { suite = try suite.withSeeds(n) }
+        if let grid = args.string("lr-grid") {
+            suite.learningRateGrid = try LearningRateGrid(parsing: grid, standard: suite.standardLearningRateGrid)
+        }
+        return suite
     }
 }

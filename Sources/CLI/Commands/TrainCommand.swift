@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import LoRASB
 
@@ -41,14 +42,19 @@ struct TrainCommand: Command {
         .init("init-gradient", help: "LoRA-SB: sign (the paper's Adam step) or raw gradient (default \(adapter.initGradient.rawValue))"),
         .init("init-lr", help: "LoRA-SB: η_eff from the paper's formula, 'authors' (their code's step count), or a number (η_eff itself) (default \(request.initLearningRate))"),
         .init("init-order", help: "LoRA-SB: which samples estimate the gradient: \(AdapterSettings.InitOrder.allCases.map(\.rawValue).joined(separator: " or ")) (the first N in file order) (default \(adapter.initOrder.rawValue))"),
+        .init("init-basis", help: "LoRA-SB ablation: B and A from the SVD of the estimated update or of a random matrix: \(Arguments.choices(AdapterSettings.InitBasis.self)) (default \(adapter.initBasis.rawValue))"),
+        .init("init-noise", help: "LoRA-SB ablation: Gaussian noise added to the estimated update, relative to its RMS (e.g. 1e-3; default \(adapter.initNoise))"),
+        .init("init-split", help: "LoRA-SB ablation: singular values in R (B, A orthonormal) or in B (R = I): \(Arguments.choices(AdapterSettings.InitSplit.self)) (default \(adapter.initSplit.rawValue))"),
         .init("svd-iterations", help: "LoRA-SB: power iterations of the randomized SVD (default \(adapter.svdIterations))"),
+        .init("init-memory", help: "LoRA-SB, LoRA-GA: GB the summed gradients may take at once; more passes over the samples when the targets need more, same result (default \(adapter.initMemoryBudget.map { "\(Double($0) / 1e9)" } ?? "no limit"))"),
+        .init("ga-gamma", help: "LoRA-GA: γ of the stable scale out^¼/√γ (default \(adapter.loraGAGamma))"),
         .init("train-examples", help: "use only the first N training examples"),
         .init("val-examples", help: "use only the first N validation examples"),
         .init("chat-template", help: "chatml, llama3 or none instead of the model's own template"),
         .init("no-base-eval", value: false, help: "skip measuring the base model's validation loss"),
         .init("json", value: false, help: "print the result as JSON"),
         .init("config", help: "JSON or YAML file setting any of these options (flags win)"),
-    ] + DataFlags.flags + [PrecisionFlag.flag]
+    ] + DataFlags.flags + [PrecisionFlag.flag] + MemoryFlags.flags
 
     static func run(_ args: Arguments) throws {
         var args = args
@@ -65,8 +71,11 @@ struct TrainCommand: Command {
             if count == 1 { say("interrupted: finishing this step and saving a checkpoint (Ctrl-C again to quit at once)") }
         }
         defer { interrupt.cancel() }
-        let result = try FineTuneJob(request, opener: opener, say: say).run(progress: printer, interrupt: interrupt)
+        let world = try World.communicator()
+        let result = try FineTuneJob(request, opener: opener, communicator: world, say: say)
+            .run(progress: printer, interrupt: interrupt)
         printer.finish()
+        guard world.isRoot else { return }
         if json {
             printJSON(result, request)
         } else {
@@ -94,15 +103,16 @@ struct TrainCommand: Command {
         try args.override(&adapter.seed, "seed")
         try args.override(&adapter.initSamples, "init-samples", atLeast: 1)
         try args.override(&adapter.svdIterations, "svd-iterations", atLeast: 0)
-        if let g = args.string("init-gradient") {
-            guard let mode = AdapterSettings.InitGradient(rawValue: g) else { throw CLIError("--init-gradient must be sign or raw") }
-            adapter.initGradient = mode
+        try args.override(&adapter.initGradient, "init-gradient")
+        try args.override(&adapter.initOrder, "init-order")
+        try args.override(&adapter.initBasis, "init-basis")
+        try args.override(&adapter.initSplit, "init-split")
+        try args.override(&adapter.initNoise, "init-noise")
+        if let gb = try args.double("init-memory") {
+            guard gb > 0, gb.isFinite, gb * 1e9 < Double(Int.max) else { throw CLIError("--init-memory must be a positive number of GB, got \(gb)") }
+            adapter.initMemoryBudget = Int(gb * 1e9)
         }
-
-        if let o = args.string("init-order") {
-            guard let order = AdapterSettings.InitOrder(rawValue: o) else { throw CLIError("--init-order must be shuffled or file") }
-            adapter.initOrder = order
-        }
+        try args.override(&adapter.loraGAGamma, "ga-gamma")
 
         var trainer = Self.trainer
         try args.override(&trainer.iterations, "iters", atLeast: 1)
@@ -110,12 +120,7 @@ struct TrainCommand: Command {
         try args.override(&trainer.gradientAccumulation, "grad-accum", atLeast: 1)
         try args.override(&trainer.learningRate, "learning-rate")
         try args.override(&trainer.warmupRatio, "warmup-ratio")
-        if let s = args.string("lr-schedule") {
-            guard let decay = LearningRateSchedule.Decay(rawValue: s) else {
-                throw CLIError("--lr-schedule must be one of \(LearningRateSchedule.Decay.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            trainer.decay = decay
-        }
+        try args.override(&trainer.decay, "lr-schedule")
         try args.override(&trainer.weightDecay, "weight-decay")
         try args.override(&trainer.maxGradNorm, "max-grad-norm")
         trainer.seed = adapter.seed   // one seed for data order and initialisation
@@ -144,6 +149,7 @@ struct TrainCommand: Command {
         if args.has("no-base-eval") { request.evaluateBase = false }
         request.precision = try PrecisionFlag.value(args)
         for f in flags where f.takesValue { if let v = args.string(f.name) { request.commandLine[f.name] = v } }
+        MemoryFlags.apply(args, to: &request)
         return request
     }
 
@@ -163,6 +169,7 @@ struct TrainCommand: Command {
             "total_parameters": r.totalParameters,
             "training_seconds": r.trainingSeconds,
             "truncated_examples": r.truncation.truncatedExamples,
+            "validation_truncated_examples": r.validationTruncation.truncatedExamples,
         ]
         if let v = r.baseValidationLoss, v.isFinite { object["base_validation_loss"] = v }
         if let v = r.initValidationLoss, v.isFinite { object["init_validation_loss"] = v }
@@ -171,6 +178,7 @@ struct TrainCommand: Command {
         if let i = r.initialisation {
             object["init_seconds"] = i.gradientSeconds + i.svdSeconds
             object["init_energy_kept"] = i.meanEnergyKept
+            object["init_passes"] = i.passes
         }
         switch r.outcome {
         case .finished(let step): object["steps"] = step

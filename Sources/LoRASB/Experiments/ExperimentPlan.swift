@@ -27,7 +27,10 @@ public struct ExperimentThroughput: Sendable, Equatable {
 /// initialises from, validates and generates, and the time that takes at `throughput`.
 public struct ExperimentPlan: Sendable {
     public struct Entry: Sendable {
-        public var configuration: ExperimentConfiguration
+        public var run: ExperimentRun
+        /// A run of a later seed whose rate the grid has not chosen yet (shown at the
+        /// configuration's own rate; it costs the same).
+        public var rateToBeChosen: Bool
         public var trainingTokens: Int
         public var initTokens: Int
         public var validationTokens: Int
@@ -52,19 +55,24 @@ public struct ExperimentPlan: Sendable {
 
     public var estimatedSeconds: Double { entries.filter { !$0.finished }.map(\.estimatedSeconds).reduce(0, +) }
 
-    /// Tokenises the suite's data (no model weights are loaded) and estimates every run.
+    /// Tokenises the suite's data (no model weights are loaded) and estimates every run of
+    /// `runs` (default: the tuning runs and every seed, at the rates chosen so far); the
+    /// runs `finished` names are marked as done.
     public static func make(_ suite: ExperimentSuite, throughput: ExperimentThroughput,
-                            finished: (ExperimentConfiguration) -> Bool = { _ in false }) throws -> ExperimentPlan {
+                            runs: [(run: ExperimentRun, rateToBeChosen: Bool)]? = nil,
+                            finished: (ExperimentRun) -> Bool = { _ in false }) throws -> ExperimentPlan {
         let files = try ModelOpener().files(at: suite.model)
         let tokenizer = try Tokenizer.load(files: files)
         var sizes: [String: TaskSize] = [:]
         for task in suite.tasks {
             sizes[task.name] = try measure(task, suite: suite, family: files.config.family, tokenizer: tokenizer)
         }
-        let entries = suite.configurations.map { c -> Entry in
+        let entries = (runs ?? suite.plannedRuns(chosen: { _ in nil })).map { planned -> Entry in
+            let c = planned.run.configuration
             let size = sizes[c.task] ?? TaskSize(trainExamples: 0, validationExamples: 0, meanTrainTokens: 0, meanValidationTokens: 0)
             let training = Double(suite.steps * suite.batchSize) * size.meanTrainTokens
-            let initTokens = c.method == .loraSB ? Double(min(c.initSamples, size.trainExamples)) * size.meanTrainTokens : 0
+            // LoRA-SB and LoRA-GA pass their init samples through the whole model first.
+            let initTokens = [.loraSB, .loraGA].contains(c.method) ? Double(min(c.initSamples, size.trainExamples)) * size.meanTrainTokens : 0
             let evaluations = 2 + (suite.stepsPerEval > 0 ? (suite.steps - 1) / suite.stepsPerEval : 0)
             let validation = Double(evaluations * size.validationExamples) * size.meanValidationTokens
             let generation = suite.gsm8kAccuracy.map { Double($0.problems * $0.maxNewTokens) } ?? 0
@@ -72,9 +80,9 @@ public struct ExperimentPlan: Sendable {
             var seconds = (training * slowdown + initTokens * throughput.fullFineTuningSlowdown) / throughput.training
                 + validation / throughput.forward
             if generation > 0, throughput.generation > 0 { seconds += generation / throughput.generation }
-            return Entry(configuration: c, trainingTokens: Int(training), initTokens: Int(initTokens),
+            return Entry(run: planned.run, rateToBeChosen: planned.rateToBeChosen, trainingTokens: Int(training), initTokens: Int(initTokens),
                          validationTokens: Int(validation), generationTokens: Int(generation),
-                         estimatedSeconds: seconds, finished: finished(c))
+                         estimatedSeconds: seconds, finished: finished(planned.run))
         }
         return ExperimentPlan(suite: suite, throughput: throughput, tasks: sizes, entries: entries)
     }
@@ -101,12 +109,16 @@ public struct ExperimentPlan: Sendable {
                               task.name, s.trainExamples, s.meanTrainTokens, s.validationExamples, s.meanValidationTokens)
             }
         }
-        out += "  every run: \(suite.steps) steps of \(suite.batchSize), seed \(suite.seed), max \(suite.maxSequenceLength) tokens\n"
+        out += "  every run: \(suite.steps) steps of \(suite.batchSize), max \(suite.maxSequenceLength) tokens; "
+        out += "seeds \(suite.seeds.map(String.init).joined(separator: ", "))"
+        if let grid = suite.learningRateGrid { out += "; learning rates tuned over \(grid.description) with seed \(suite.seed)" }
+        out += "\n"
         for e in entries {
-            let c = e.configuration
-            var line = "  \(c.id.padding(toLength: 34, withPad: " ", startingAt: 0)) \(c.methodName)"
+            let c = e.run.configuration
+            let id = e.rateToBeChosen ? "\(c.id)-lr?-s\(e.run.seed)" : e.run.id
+            var line = "  \(id.padding(toLength: 44, withPad: " ", startingAt: 0)) \(c.methodName)"
             if c.method != .full { line += " r=\(c.rank)" }
-            line += String(format: ", lr %.0e", c.learningRate)
+            line += e.rateToBeChosen ? ", lr chosen by the grid" : ", lr \(ExperimentRun.rateText(e.run.learningRate))"
             if c.method == .loraSB { line += ", init \(c.initSamples) (\(c.initGradient.rawValue))" }
             line += ": \(e.trainingTokens) training tokens"
             if e.initTokens > 0 { line += ", \(e.initTokens) init" }

@@ -5,7 +5,8 @@ import ModelIO
 /// What one finished run of a suite produced, saved as `experiment.json` in its run folder. Its
 /// presence (with a matching `spec`) marks the configuration as done, so a rerun skips it.
 public struct ExperimentRecord: Codable, Sendable, Equatable {
-    public var configuration: ExperimentConfiguration
+    /// The configuration, learning rate and seed the run trained with.
+    public var run: ExperimentRun
     /// Every setting the run depended on; a record whose spec differs from the current one is
     /// stale and the run is redone.
     public var spec: [String: String]
@@ -25,6 +26,34 @@ public struct ExperimentRecord: Codable, Sendable, Equatable {
     public var wallSeconds: Double
     /// Real (non-padding) tokens trained on.
     public var tokens: Int?
+
+    public init(run: ExperimentRun, spec: [String: String], trainableParameters: Int, totalParameters: Int,
+                metrics: [String: Double], initSeconds: Double?, trainingSeconds: Double,
+                evaluationSeconds: Double?, wallSeconds: Double, tokens: Int?) {
+        self.run = run
+        self.spec = spec
+        self.trainableParameters = trainableParameters
+        self.totalParameters = totalParameters
+        self.metrics = metrics
+        self.initSeconds = initSeconds
+        self.trainingSeconds = trainingSeconds
+        self.evaluationSeconds = evaluationSeconds
+        self.wallSeconds = wallSeconds
+        self.tokens = tokens
+    }
+
+    /// A record of `configuration` at its own rate and seed 0.
+    public init(configuration: ExperimentConfiguration, spec: [String: String], trainableParameters: Int,
+                totalParameters: Int, metrics: [String: Double], initSeconds: Double?, trainingSeconds: Double,
+                evaluationSeconds: Double?, wallSeconds: Double, tokens: Int?) {
+        self.init(run: ExperimentRun(configuration, learningRate: configuration.learningRate, seed: 0), spec: spec,
+                  trainableParameters: trainableParameters, totalParameters: totalParameters, metrics: metrics,
+                  initSeconds: initSeconds, trainingSeconds: trainingSeconds, evaluationSeconds: evaluationSeconds,
+                  wallSeconds: wallSeconds, tokens: tokens)
+    }
+
+    /// The table cell the run belongs to.
+    public var configuration: ExperimentConfiguration { run.configuration }
 
     public static let fileName = "experiment.json"
     public static let validationLoss = "validation_loss"

@@ -9,6 +9,17 @@ public enum ExperimentResultsTable {
         return String(format: "%.4f", value)
     }
 
+    /// One value as `format` prints it, or several (one per seed) as `mean ± standard deviation`
+    /// (the sample standard deviation, n − 1).
+    public static func format(_ values: [Double]) -> String {
+        let finite = values.filter(\.isFinite)
+        guard finite.count == values.count, let first = finite.first else { return "—" }
+        guard finite.count > 1 else { return format(first) }
+        let mean = finite.reduce(0, +) / Double(finite.count)
+        let variance = finite.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(finite.count - 1)
+        return String(format: "%.4f ± %.4f", mean, variance.squareRoot())
+    }
+
     /// Seconds with one decimal.
     public static func formatSeconds(_ value: Double?) -> String {
         guard let value, value.isFinite else { return "—" }
@@ -26,10 +37,12 @@ public enum ExperimentResultsTable {
         return (n < 0 ? "-" : "") + out
     }
 
-    /// The table for `records` of `suite`, rows in the suite's configuration order. Rows whose
-    /// runs are missing show `—` in their cells.
+    /// The table for `records` of `suite` (the runs of every seed at the rates chosen), rows in
+    /// the suite's configuration order: a cell is the mean ± standard deviation over a
+    /// configuration's seeds; the learning rate is the one its runs trained at. Rows whose runs
+    /// are missing show `—` in their cells.
     public static func table(_ suite: ExperimentSuite, records: [ExperimentRecord]) -> MarkdownTable {
-        let byID = Dictionary(records.map { ($0.configuration.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let byID = Dictionary(grouping: records, by: { $0.configuration.id })
         var rowOrder: [String] = []
         var configurationsByRow: [String: [ExperimentConfiguration]] = [:]
         for c in suite.configurations {
@@ -49,33 +62,48 @@ public enum ExperimentResultsTable {
         for row in rowOrder {
             let configurations = configurationsByRow[row] ?? []
             guard let first = configurations.first else { continue }
-            let done = configurations.compactMap { byID[$0.id] }
+            // Per task, its seeds' records; times are per seed, summed over the tasks.
+            let perTask = configurations.map { byID[$0.id] ?? [] }
+            let done = perTask.flatMap { $0 }
+            let seeds = Double(max(1, perTask.map(\.count).max() ?? 1))
             var cells = [first.methodName, first.method == .full ? "—" : String(first.rank)]
             if hasSetting { cells.append(first.setting ?? "") }
-            cells.append(String(format: "%.0e", first.learningRate))
+            cells.append(joinedDistinct(perTask.map { runs in
+                ExperimentRun.rateText(runs.first?.run.learningRate ?? first.learningRate)
+            }))
             let counts = done.map(\.trainableParameters)
-            cells.append(counts.isEmpty ? "—" : (Set(counts).count == 1 ? formatCount(counts[0]) : counts.map(formatCount).joined(separator: " / ")))
+            cells.append(counts.isEmpty ? "—" : joinedDistinct(perTask.compactMap { $0.first.map { formatCount($0.trainableParameters) } }))
             for column in columns {
-                let record = configurations.first { $0.task == column.task }.flatMap { byID[$0.id] }
-                cells.append(format(record?.metrics[column.metric]))
+                let runs = configurations.first { $0.task == column.task }.flatMap { byID[$0.id] } ?? []
+                cells.append(format(runs.map { $0.metrics[column.metric] ?? .nan }))
             }
             let inits = done.compactMap(\.initSeconds)
-            cells.append(inits.isEmpty ? "—" : formatSeconds(inits.reduce(0, +)))
-            cells.append(done.isEmpty ? "—" : formatSeconds(done.map(\.trainingSeconds).reduce(0, +)))
+            cells.append(inits.isEmpty ? "—" : formatSeconds(inits.reduce(0, +) / seeds))
+            cells.append(done.isEmpty ? "—" : formatSeconds(done.map(\.trainingSeconds).reduce(0, +) / seeds))
             rows.append(cells)
         }
         return MarkdownTable(header: header, alignments: alignments, rows: rows)
     }
 
-    /// The whole results file: title, what was run, the table, the plot, where the runs are.
-    public static func document(_ suite: ExperimentSuite, records: [ExperimentRecord], plotFile: String,
-                                runsFolder: String, command: String) -> String {
+    /// `a` when every value is the same, else `a / b / c`.
+    static func joinedDistinct(_ values: [String]) -> String {
+        Set(values).count <= 1 ? (values.first ?? "—") : values.joined(separator: " / ")
+    }
+
+    /// The whole results file: title, what was run, the table, the learning-rate grid (when the
+    /// suite has one; `tuning` are its finished tuning runs), the plot, where the runs are.
+    public static func document(_ suite: ExperimentSuite, records: [ExperimentRecord], tuning: [ExperimentRecord] = [],
+                                plotFile: String, runsFolder: String, command: String) -> String {
         var out = "# \(suite.title)\n\n"
         out += suite.summary + "\n\n"
         out += "Shared by every run: \(suite.steps) steps, batch \(suite.batchSize), warm-up ratio \(suite.warmupRatio), "
-        out += "cosine decay, AdamW without weight decay, gradient clipping at 1, max \(suite.maxSequenceLength) tokens, seed \(suite.seed); "
+        out += "cosine decay, AdamW without weight decay, gradient clipping at 1, max \(suite.maxSequenceLength) tokens, "
+        out += suite.seeds.count == 1 ? "seed \(suite.seed); " : "seeds \(suite.seeds.map(String.init).joined(separator: ", ")) (cells: mean ± standard deviation over the \(suite.seeds.count) seeds; times: per seed); "
         out += "targets \(suite.targets.joined(separator: ", ")); model `\(suite.model.lastPathComponent)`.\n\n"
         out += table(suite, records: records).text + "\n"
+        if let grid = suite.learningRateGrid {
+            out += ExperimentGridTable.section(suite, grid: grid, tuning: tuning)
+        }
         let base = records.compactMap { $0.metrics[ExperimentRecord.baseValidationLoss] }.first
         if suite.tasks.count == 1, let base {
             out += "Base model before any training: validation loss \(format(base)).\n\n"
@@ -83,7 +111,7 @@ public enum ExperimentResultsTable {
         out += "Trainable parameters include a classification head where there is one. "
         out += "'init (s)' is LoRA-SB's gradient estimate and SVD; 'train (s)' is the trainer's clock (steps and the validation passes between them)"
         out += suite.tasks.count > 1 ? ", summed over the tasks.\n\n" : ".\n\n"
-        let missing = suite.configurations.filter { c in !records.contains { $0.configuration.id == c.id } }
+        let missing = suite.configurations.filter { c in records.filter { $0.configuration.id == c.id }.count < suite.seeds.count }
         if !missing.isEmpty {
             out += "Not run yet: \(missing.map(\.id).joined(separator: ", ")).\n\n"
         }

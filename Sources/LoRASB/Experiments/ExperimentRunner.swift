@@ -4,9 +4,9 @@ import Training
 
 /// What a suite run did.
 public struct ExperimentOutcome: Sendable {
-    /// The finished runs (this time or before), in the suite's order.
+    /// The finished runs the table shows (this time or before), in the suite's order.
     public var records: [ExperimentRecord]
-    /// Configuration ids trained now, and those skipped because a finished run was found.
+    /// Run ids trained now, and those skipped because a finished run was found.
     public var ran: [String]
     public var skipped: [String]
     /// Ctrl-C stopped the suite; the report covers what finished.
@@ -15,11 +15,11 @@ public struct ExperimentOutcome: Sendable {
     public var plot: URL
 }
 
-/// Runs a suite: every configuration through `FineTuneJob` (and `EvaluationJob` for GSM8K
-/// accuracy) into its own run folder, skipping configurations whose folder already holds a
+/// Runs a suite: every run (`ExperimentSuite+Runs`) through `FineTuneJob` (and `EvaluationJob`
+/// for GSM8K accuracy) into its own run folder, skipping runs whose folder already holds a
 /// finished record with the same settings, then writes the results table and the loss plot.
 ///
-/// Layout under `output`: `<suite>.md`, `<suite>-loss.svg`, `runs/<suite>/<configuration>/`
+/// Layout under `output`: `<suite>.md`, `<suite>-loss.svg`, `runs/<suite>/<run id>/`
 /// (smoke scale: `<suite>-smoke…`, so a smoke run never stands in for a full one).
 public final class ExperimentRunner {
     public let suite: ExperimentSuite
@@ -29,6 +29,9 @@ public final class ExperimentRunner {
     let say: (String) -> Void
     let progress: ProgressPrinter?
     let interrupt: InterruptMonitor?
+    /// Every run's `FineTuneRequest.gradientCheckpointing` (nil: the request's default). The
+    /// results do not depend on it, so finished runs made either way count as finished.
+    public var gradientCheckpointing: Bool?
 
     public init(suite: ExperimentSuite, output: URL, command: String? = nil, say: @escaping (String) -> Void,
                 progress: ProgressPrinter? = nil, interrupt: InterruptMonitor? = nil) {
@@ -47,25 +50,29 @@ public final class ExperimentRunner {
     public var runsFolder: URL { output.appendingPathComponent("runs").appendingPathComponent(baseName) }
     public var tableURL: URL { output.appendingPathComponent("\(baseName).md") }
     public var plotURL: URL { output.appendingPathComponent("\(baseName)-loss.svg") }
-    public func runFolder(_ c: ExperimentConfiguration) -> URL { runsFolder.appendingPathComponent(c.id) }
+    public func runFolder(_ run: ExperimentRun) -> URL { runsFolder.appendingPathComponent(run.id) }
 
-    /// Every setting a configuration's run depends on, as text.
-    public func spec(_ c: ExperimentConfiguration) -> [String: String] {
+    /// Every setting a run depends on, as text.
+    public func spec(_ run: ExperimentRun) -> [String: String] {
+        let c = run.configuration
         var s: [String: String] = [
-            "format": "1",
+            "format": "2",
             "model": suite.model.standardizedFileURL.path,
             "task": c.task,
             "method": c.method.rawValue,
             "rank": String(c.rank),
-            "learning_rate": String(c.learningRate),
+            "learning_rate": String(run.learningRate),
             "init_samples": String(c.initSamples),
             "init_gradient": c.initGradient.rawValue,
+            "init_basis": c.initBasis.rawValue,
+            "init_noise": String(c.initNoise),
+            "init_split": c.initSplit.rawValue,
             "targets": suite.targets.joined(separator: ","),
             "steps": String(suite.steps),
             "batch_size": String(suite.batchSize),
             "warmup_ratio": String(suite.warmupRatio),
             "max_seq_len": String(suite.maxSequenceLength),
-            "seed": String(suite.seed),
+            "seed": String(run.seed),
             "steps_per_eval": String(suite.stepsPerEval),
         ]
         if let task = suite.task(c.task) {
@@ -79,56 +86,93 @@ public final class ExperimentRunner {
         return s
     }
 
-    /// The finished record of `c`, if its folder holds one made with the current settings.
-    public func finishedRecord(_ c: ExperimentConfiguration) throws -> ExperimentRecord? {
-        guard let record = try ExperimentRecord.load(from: runFolder(c)),
-              record.spec == spec(c), record.configuration == c else { return nil }
+    /// The finished record of `run`, if its folder holds one made with the current settings.
+    public func finishedRecord(_ run: ExperimentRun) throws -> ExperimentRecord? {
+        guard let record = try ExperimentRecord.load(from: runFolder(run)),
+              record.spec == spec(run), record.run == run else { return nil }
         return record
     }
 
-    /// Runs what is not finished yet, then writes the table and the plot.
+    /// The finished records of `runs`, by run id.
+    func finishedRecords(_ runs: [ExperimentRun]) throws -> [String: ExperimentRecord] {
+        var out: [String: ExperimentRecord] = [:]
+        for run in runs { if let r = try finishedRecord(run) { out[run.id] = r } }
+        return out
+    }
+
+    /// The runs the table shows, at the rates chosen so far (a configuration whose tuning is
+    /// unfinished has none yet).
+    public func finalRuns() throws -> [ExperimentRun] {
+        let tuned = try finishedRecords(suite.tuningRuns)
+        return suite.finalRuns { suite.chosenRate($0, finished: tuned) }
+    }
+
+    /// Every run the suite will train, at the rates chosen so far (`ExperimentPlan`).
+    public func plannedRuns() throws -> [(run: ExperimentRun, rateToBeChosen: Bool)] {
+        let tuned = try finishedRecords(suite.tuningRuns)
+        return suite.plannedRuns { suite.chosenRate($0, finished: tuned) }
+    }
+
+    /// Runs what is not finished yet (the tuning runs of a grid first, then every seed at the
+    /// chosen rates), then writes the table and the plot. Each run's record is saved as soon as
+    /// it finishes, so an interrupted suite continues with the runs not yet done.
     public func run() throws -> ExperimentOutcome {
         try createFolder(runsFolder)
         var ran: [String] = []
         var skipped: [String] = []
-        var interrupted = false
-        for (i, c) in suite.configurations.enumerated() {
-            if try finishedRecord(c) != nil {
-                skipped.append(c.id)
-                say("[\(i + 1)/\(suite.configurations.count)] \(c.id): finished earlier, skipped")
-                continue
-            }
-            say("[\(i + 1)/\(suite.configurations.count)] \(c.id): \(c.methodName) r=\(c.rank), lr \(c.learningRate)")
-            guard let record = try runOne(c) else { interrupted = true; break }
-            ran.append(c.id)
-            say(String(format: "[%d/%d] %@: validation loss %@, %.1f s training, %.1f s in all", i + 1,
-                       suite.configurations.count, c.id, ExperimentResultsTable.format(record.metrics[ExperimentRecord.validationLoss]),
-                       record.trainingSeconds, record.wallSeconds))
-            if interrupt?.isInterrupted == true { interrupted = true; break }
+        var interrupted = !(try execute(suite.tuningRuns, phase: "tuning", ran: &ran, skipped: &skipped))
+        if !interrupted {
+            let tuned = Set(suite.tuningRuns.map(\.id))
+            interrupted = !(try execute(try finalRuns().filter { !tuned.contains($0.id) }, phase: "run",
+                                        ran: &ran, skipped: &skipped))
         }
         let records = try writeReport()
         return ExperimentOutcome(records: records, ran: ran, skipped: skipped, interrupted: interrupted,
                                  table: tableURL, plot: plotURL)
     }
 
-    /// Trains and evaluates one configuration into a fresh run folder; nil when interrupted.
-    func runOne(_ c: ExperimentConfiguration) throws -> ExperimentRecord? {
+    /// Trains the unfinished ones of `runs` in order; false when interrupted.
+    func execute(_ runs: [ExperimentRun], phase: String, ran: inout [String], skipped: inout [String]) throws -> Bool {
+        for (i, run) in runs.enumerated() {
+            let c = run.configuration
+            let counter = "[\(phase) \(i + 1)/\(runs.count)]"
+            if try finishedRecord(run) != nil {
+                skipped.append(run.id)
+                say("\(counter) \(run.id): finished earlier, skipped")
+                continue
+            }
+            say("\(counter) \(run.id): \(c.methodName) r=\(c.rank), lr \(ExperimentRun.rateText(run.learningRate)), seed \(run.seed)")
+            guard let record = try runOne(run) else { return false }
+            ran.append(run.id)
+            say(String(format: "%@ %@: validation loss %@, %.1f s training, %.1f s in all", counter, run.id,
+                       ExperimentResultsTable.format(record.metrics[ExperimentRecord.validationLoss]),
+                       record.trainingSeconds, record.wallSeconds))
+            if interrupt?.isInterrupted == true { return false }
+        }
+        return true
+    }
+
+    /// Trains and evaluates one run into a fresh run folder; nil when interrupted.
+    func runOne(_ run: ExperimentRun) throws -> ExperimentRecord? {
+        let c = run.configuration
         guard let task = suite.task(c.task) else {
             throw ExperimentError(c.id, "the suite has no task \(c.task)")
         }
-        let folder = runFolder(c)
+        let folder = runFolder(run)
         if FileManager.default.fileExists(atPath: folder.path) {
             do { try FileManager.default.removeItem(at: folder) } catch {
                 throw ExperimentError(folder.path, "cannot remove an unfinished run: \(error.localizedDescription)")
             }
         }
         let started = Date()
-        // The base model's loss is the same for every run of a task: measure it once.
+        // The base model's loss is the same for every run of a task: measure it in the first
+        // configuration's runs of that task.
         let firstOfTask = suite.configurations.first { $0.task == c.task }?.id == c.id
-        let request = FineTuneRequest(model: suite.model, data: task.data, adapter: suite.adapterSettings(c),
-                                      trainer: suite.trainerSettings(learningRate: c.learningRate),
+        var request = FineTuneRequest(model: suite.model, data: task.data, adapter: suite.adapterSettings(run),
+                                      trainer: suite.trainerSettings(run),
                                       maxSequenceLength: suite.maxSequenceLength, output: folder,
-                                      evaluateBase: firstOfTask, commandLine: spec(c))
+                                      evaluateBase: firstOfTask, commandLine: spec(run))
+        if let gradientCheckpointing { request.gradientCheckpointing = gradientCheckpointing }
         // Training and the accuracy evaluation share one opening of the model's files.
         let opener = ModelOpener()
         let result = try FineTuneJob(request, opener: opener, say: say).run(progress: progress, interrupt: interrupt)
@@ -163,7 +207,7 @@ public final class ExperimentRunner {
         // does; for full fine-tuning they are three copies of the model.
         try? FileManager.default.removeItem(at: folder.appendingPathComponent("checkpoints"))
         let initSeconds = result.initialisation.map { $0.gradientSeconds + $0.svdSeconds }
-        let record = ExperimentRecord(configuration: c, spec: spec(c), trainableParameters: result.trainableParameters,
+        let record = ExperimentRecord(run: run, spec: spec(run), trainableParameters: result.trainableParameters,
                                       totalParameters: result.totalParameters, metrics: metrics,
                                       initSeconds: initSeconds, trainingSeconds: result.trainingSeconds,
                                       evaluationSeconds: evaluationSeconds,
@@ -172,19 +216,25 @@ public final class ExperimentRunner {
         return record
     }
 
-    /// Writes the table and plot from the finished run folders; returns their records.
+    /// Writes the table and plot from the finished run folders; returns the records the table
+    /// shows (every finished seed at the chosen rates).
     @discardableResult
     public func writeReport() throws -> [ExperimentRecord] {
         try createFolder(output)
-        var records: [ExperimentRecord] = []
+        let tuning = try finishedRecords(suite.tuningRuns)
+        let final = try finalRuns()
+        let finished = try finishedRecords(final)
+        let records = final.compactMap { finished[$0.id] }
+        // One curve per configuration: its first seed's run.
         var logs: [String: RunMetricsLog] = [:]
-        for c in suite.configurations {
-            guard let record = try finishedRecord(c) else { continue }
-            records.append(record)
-            logs[c.id] = try RunMetricsLog.read(runFolder(c).appendingPathComponent("metrics.jsonl"))
+        for run in final where run.seed == suite.seed {
+            guard finished[run.id] != nil else { continue }
+            logs[run.configuration.id] = try RunMetricsLog.read(runFolder(run).appendingPathComponent("metrics.jsonl"))
         }
         let runs = relativePath(runsFolder, from: output)
-        let document = ExperimentResultsTable.document(suite, records: records, plotFile: plotURL.lastPathComponent,
+        let document = ExperimentResultsTable.document(suite, records: records,
+                                                       tuning: suite.tuningRuns.compactMap { tuning[$0.id] },
+                                                       plotFile: plotURL.lastPathComponent,
                                                        runsFolder: runs, command: command)
         try AtomicFile.write(Data(document.utf8), to: tableURL)
         try ExperimentLossPlot.chart(suite, logs: logs).write(to: plotURL)

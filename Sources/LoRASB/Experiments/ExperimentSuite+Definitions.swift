@@ -2,27 +2,53 @@ import Adapters
 import Foundation
 import Training
 
-/// The four suites of the paper comparison, at both scales.
+/// The suites of the paper comparison, at both scales.
 ///
 /// Learning rates are per method and not tuned per run: LoRA-SB and LoRA-XS train only the r×r
 /// matrix and take the larger rates their authors use; LoRA and full fine-tuning take the usual
 /// smaller ones. The `ablation-lr` suite shows how much the choice matters for LoRA-SB.
 extension ExperimentSuite {
-    /// Decoder ranks of the issue; LoRA at half the low ranks, as in the paper's tables.
-    public static let decoderRanks = (loraSB: [16, 32, 64], loraXS: [16, 32, 64], lora: [8, 16])
-    /// MiniLM (d = 384, 6 layers): the paper's GLUE rank (24, on RoBERTa-large) and two below.
-    public static let encoderRanks = (loraSB: [8, 16, 24], loraXS: [8, 16, 24], lora: [4, 8])
-    /// Smoke scale: one tiny rank per method.
-    public static let smokeRanks = (loraSB: [2], loraXS: [2], lora: [2])
+    /// The ranks each method runs at in a comparison of every method. LoRA-SB and LoRA-XS train
+    /// r² values per layer and get the high ranks; every other adapter method (LoRA and the
+    /// baselines added beside it) gets `others`, LoRA's.
+    public struct MethodRanks: Sendable {
+        public var loraSB: [Int]
+        public var loraXS: [Int]
+        public var others: [Int]
 
+        public func ranks(_ method: AdapterMethod) -> [Int] {
+            switch method {
+            case .loraSB: return loraSB
+            case .loraXS: return loraXS
+            default: return method.isLowRank ? others : [1]   // full fine-tuning has no rank
+            }
+        }
+    }
+
+    /// Decoder ranks of the issue; LoRA at half the low ranks, as in the paper's tables.
+    public static let decoderRanks = MethodRanks(loraSB: [16, 32, 64], loraXS: [16, 32, 64], others: [8, 16])
+    /// MiniLM (d = 384, 6 layers): the paper's GLUE rank (24, on RoBERTa-large) and two below.
+    public static let encoderRanks = MethodRanks(loraSB: [8, 16, 24], loraXS: [8, 16, 24], others: [4, 8])
+    /// Smoke scale: one tiny rank per method.
+    public static let smokeRanks = MethodRanks(loraSB: [2], loraXS: [2], others: [2])
+
+    /// Per method; a method not listed (a baseline added beside LoRA) takes LoRA's rate.
     public static let decoderLearningRates: [AdapterMethod: Double] = [.loraSB: 1e-3, .loraXS: 1e-3, .lora: 2e-4, .full: 2e-5]
     public static let encoderLearningRates: [AdapterMethod: Double] = [.loraSB: 2e-3, .loraXS: 2e-3, .lora: 5e-4, .full: 5e-5]
 
-    /// The ablation grids. The raw-gradient ΔW is compared at two sample counts, not all four:
-    /// the 200-sample estimate alone costs as much as the rest of a run.
-    public static let initSampleCounts = [1, 10, 50, 200]
-    public static let rawGradientSampleCounts = [10, 50]
+    /// One seed unless `--seeds` asks for more.
+    public static let defaultSeeds: [UInt64] = [0]
+
+    /// `--lr-grid standard`: half, the same and twice each method's own rate.
+    public static let standardLearningRateGrid = LearningRateGrid.multiples([0.5, 1, 2])
+
+    /// The ablation grids: the paper's sample counts (Figure 3). The raw-gradient ΔW is
+    /// compared at two of them, not all: the larger estimates alone cost as much as a run.
+    public static let initSampleCounts = [1, 5, 25, 50, 100, 200, 500]
+    public static let rawGradientSampleCounts = [25, 50]
     public static let learningRateSweep = [2e-4, 5e-4, 1e-3, 2e-3]
+    /// The paper's noise levels (Table 4), relative to ΔW's root mean square.
+    public static let initNoiseLevels = [1e-2, 1e-3, 1e-4, 1e-5]
 
     /// The GLUE tasks whose data the suite reads from `../shared/data/glue` (the other three of
     /// the paper's six train from their public files with `lorasb train`).
@@ -40,17 +66,21 @@ extension ExperimentSuite {
         case .glue: return glue(scale: scale, locations: locations)
         case .ablationInit: return ablationInit(scale: scale, locations: locations)
         case .ablationLR: return ablationLR(scale: scale, locations: locations)
+        case .ablationBasis: return ablationBasis(scale: scale, locations: locations)
+        case .ablationSplit: return ablationSplit(scale: scale, locations: locations)
         }
     }
 
-    /// Every method at the ranks given, with the suite's learning rates and init samples.
-    static func methodGrid(task: String, ranks: (loraSB: [Int], loraXS: [Int], lora: [Int]),
-                           rates: [AdapterMethod: Double], initSamples: Int) -> [ExperimentConfiguration] {
-        func rate(_ m: AdapterMethod) -> Double { rates[m] ?? 1e-3 }
-        return ranks.loraSB.map { ExperimentConfiguration(task: task, method: .loraSB, rank: $0, learningRate: rate(.loraSB), initSamples: initSamples) }
-            + ranks.loraXS.map { ExperimentConfiguration(task: task, method: .loraXS, rank: $0, learningRate: rate(.loraXS), initSamples: initSamples) }
-            + ranks.lora.map { ExperimentConfiguration(task: task, method: .lora, rank: $0, learningRate: rate(.lora), initSamples: initSamples) }
-            + [ExperimentConfiguration(task: task, method: .full, rank: 1, learningRate: rate(.full), initSamples: initSamples)]
+    /// Every registered method (`AdapterRegistry`) at the ranks given, with the suite's learning
+    /// rates and init samples.
+    static func methodGrid(task: String, ranks: MethodRanks, rates: [AdapterMethod: Double],
+                           initSamples: Int) -> [ExperimentConfiguration] {
+        AdapterMethod.allCases.flatMap { method in
+            let rate = rates[method] ?? rates[.lora] ?? 1e-3
+            return ranks.ranks(method).map {
+                ExperimentConfiguration(task: task, method: method, rank: $0, learningRate: rate, initSamples: initSamples)
+            }
+        }
     }
 
     /// GSM8K data: prompt = question, completion = answer; held-out loss on the first test
@@ -75,12 +105,12 @@ extension ExperimentSuite {
             case .full:
                 // 16 steps × 8 examples of ~218 tokens: ~28k training tokens per run, so the nine
                 // methods fit in well under an hour at ~200 tokens/s (see `lorasb experiment
-                // --dry-run`). 400 examples leave room for the 200-sample initialisation.
+                // --dry-run`). 500 examples leave room for the 500-sample initialisation.
                 // Warm-up 0.3 (about 5 steps): LoRA-SB's η_eff is the first warm-up step's rate,
                 // lr / (warmup_ratio · steps); at 0.1 of 16 steps it is 0.6·lr, a sign step over
                 // every weight large enough to raise the answer loss from 1.40 to 1.83 before
                 // training starts, where runs of the paper's length take a step of lr / hundreds.
-                self.init(trainExamples: 400, validationExamples: 24, steps: 16, batchSize: 8, maxSequenceLength: 320,
+                self.init(trainExamples: 500, validationExamples: 24, steps: 16, batchSize: 8, maxSequenceLength: 320,
                           stepsPerEval: 8, initSamples: 50, warmupRatio: 0.3,
                           accuracy: GSM8KAccuracySettings(problems: 20, maxNewTokens: 160, batchSize: 8))
             case .smoke:
@@ -113,7 +143,7 @@ extension ExperimentSuite {
                                tasks: [gsm8kTask(locations, train: s.trainExamples, validation: s.validationExamples, accuracy: accuracy)],
                                configurations: configurations, targets: decoderTargets, steps: s.steps,
                                batchSize: s.batchSize, warmupRatio: s.warmupRatio, maxSequenceLength: s.maxSequenceLength,
-                               seed: 0, stepsPerEval: s.stepsPerEval, gsm8kAccuracy: accuracy ? s.accuracy : nil)
+                               stepsPerEval: s.stepsPerEval, gsm8kAccuracy: accuracy ? s.accuracy : nil)
     }
 
     static func decoder(scale: ExperimentScale, locations: ExperimentLocations) -> ExperimentSuite {
@@ -122,12 +152,58 @@ extension ExperimentSuite {
                                         rates: decoderLearningRates, initSamples: s.initSamples)
         return decoderSuite(.decoder, scale: scale, locations: locations,
                             title: "Decoder, math: SmolLM2-135M-Instruct on GSM8K",
-                            summary: "LoRA-SB, LoRA-XS, LoRA and full fine-tuning of SmolLM2-135M-Instruct on the first \(s.trainExamples) GSM8K training problems, \(s.steps) steps of \(s.batchSize), all seven projections adapted. Answer loss: mean loss of the answer tokens of the first \(s.validationExamples) test problems; GSM8K accuracy: greedy answers to the first \(s.accuracy.problems) test problems (at most \(s.accuracy.maxNewTokens) new tokens), last number against the reference.",
+                            summary: "\(methodNames) of SmolLM2-135M-Instruct on the first \(s.trainExamples) GSM8K training problems, \(s.steps) steps of \(s.batchSize), all seven projections adapted. Answer loss: mean loss of the answer tokens of the first \(s.validationExamples) test problems; GSM8K accuracy: greedy answers to the first \(s.accuracy.problems) test problems (at most \(s.accuracy.maxNewTokens) new tokens), last number against the reference.",
                             accuracy: true, configurations: configurations)
     }
 
+    /// `LoRA-SB, LoRA-XS, LoRA and Full FT`: every registered method.
+    static var methodNames: String {
+        let names = AdapterMethod.allCases.map(\.displayName)
+        return names.count > 1 ? names.dropLast().joined(separator: ", ") + " and " + (names.last ?? "") : names.joined()
+    }
+
+    /// The rank of the LoRA-SB ablations: the decoder suite's middle rank (smoke: 2).
+    static func ablationRank(_ scale: ExperimentScale) -> Int { scale == .full ? 32 : 2 }
+
+    /// LoRA-SB at the ablations' rank with the decoder suite's rate and init samples, changed by
+    /// `vary`; `setting` is its table cell and `idSuffix` tells its run folder apart.
+    static func loraSBVariant(_ scale: ExperimentScale, setting: String, idSuffix: String,
+                              _ vary: (inout ExperimentConfiguration) -> Void = { _ in }) -> ExperimentConfiguration {
+        var c = ExperimentConfiguration(task: "gsm8k", method: .loraSB, rank: ablationRank(scale),
+                                        learningRate: decoderLearningRates[.loraSB] ?? 1e-3,
+                                        initSamples: DecoderScale(scale).initSamples, setting: setting, idSuffix: idSuffix)
+        vary(&c)
+        return c
+    }
+
+    static func ablationBasis(scale: ExperimentScale, locations: ExperimentLocations) -> ExperimentSuite {
+        let levels = scale == .full ? initNoiseLevels : [1e-2]
+        let configurations = [
+            loraSBVariant(scale, setting: "ΔW (the method)", idSuffix: "update"),
+            loraSBVariant(scale, setting: "random (Kaiming)", idSuffix: "random") { $0.initBasis = .random },
+        ] + levels.map { level in
+            loraSBVariant(scale, setting: "ΔW + noise \(String(format: "%.0e", level))",
+                          idSuffix: "noise\(String(format: "%.0e", level))") { $0.initNoise = level }
+        }
+        return decoderSuite(.ablationBasis, scale: scale, locations: locations,
+                            title: "Ablation: LoRA-SB's subspace (decoder suite)",
+                            summary: "LoRA-SB r = \(ablationRank(scale)) on the decoder suite's data and steps, with B and A from the truncated SVD of the estimated first step ΔW (the method), of a Kaiming-uniform random matrix of ΔW's shape rescaled to ΔW's norm (the same size of first step in a random direction), and of ΔW plus Gaussian noise of \(levels.map { String(format: "%.0e", $0) }.joined(separator: ", ")) times ΔW's root mean square (how exact the estimate must be; the paper's Table 4).",
+                            accuracy: false, configurations: configurations)
+    }
+
+    static func ablationSplit(scale: ExperimentScale, locations: ExperimentLocations) -> ExperimentSuite {
+        let configurations = [
+            loraSBVariant(scale, setting: "B = U_r, R = Σ_r, A = V_rᵀ (orthonormal)", idSuffix: "orthonormal"),
+            loraSBVariant(scale, setting: "B = U_r Σ_r, R = I, A = V_rᵀ", idSuffix: "scaled") { $0.initSplit = .scaled },
+        ]
+        return decoderSuite(.ablationSplit, scale: scale, locations: locations,
+                            title: "Ablation: orthonormal B and A (decoder suite)",
+                            summary: "LoRA-SB r = \(ablationRank(scale)) on the decoder suite's data and steps, from the same ΔW and the same truncated SVD, split two ways: the method's orthonormal B and A with the singular values in R, and the singular values folded into B with R = I (the paper's Table 5). Both start at the same B R A; only R trains, so they take different steps.",
+                            accuracy: false, configurations: configurations)
+    }
+
     static func ablationInit(scale: ExperimentScale, locations: ExperimentLocations) -> ExperimentSuite {
-        let rank = scale == .full ? 32 : 2
+        let rank = ablationRank(scale)
         var configurations: [ExperimentConfiguration] = []
         for gradient in AdapterSettings.InitGradient.allCases {
             let counts = scale == .smoke ? [1, 2] : gradient == .sign ? initSampleCounts : rawGradientSampleCounts
@@ -147,7 +223,7 @@ extension ExperimentSuite {
 
     static func ablationLR(scale: ExperimentScale, locations: ExperimentLocations) -> ExperimentSuite {
         let s = DecoderScale(scale)
-        let rank = scale == .full ? 32 : 2
+        let rank = ablationRank(scale)
         let rates = scale == .full ? learningRateSweep : [1e-3, 1e-2]
         var configurations: [ExperimentConfiguration] = []
         for method in [AdapterMethod.loraSB, .loraXS] {
@@ -184,10 +260,10 @@ extension ExperimentSuite {
         let steps = full ? 125 : 3
         let batch = full ? 16 : 4
         return ExperimentSuite(name: .glue, scale: scale, title: "Encoder, GLUE: all-MiniLM-L6-v2 on CoLA, MRPC and RTE",
-                               summary: "LoRA-SB, LoRA-XS, LoRA and full fine-tuning of all-MiniLM-L6-v2 with a new classification head (trained by every method), on the first \(train) training examples of each task, \(steps) steps of \(batch), adapters on query, value, attention output and FFN output (the paper's targets). Metrics on \(validation.map { "the first \($0) examples of " } ?? "")dev: Matthews correlation (CoLA), accuracy and F1 (MRPC), accuracy (RTE). Times are summed over the three tasks.",
+                               summary: "\(methodNames) of all-MiniLM-L6-v2 with a new classification head (trained by every method), on the first \(train) training examples of each task, \(steps) steps of \(batch), adapters on query, value, attention output and FFN output (the paper's targets). Metrics on \(validation.map { "the first \($0) examples of " } ?? "")dev: Matthews correlation (CoLA), accuracy and F1 (MRPC), accuracy (RTE). Times are summed over the three tasks.",
                                model: model, tasks: tasks, configurations: configurations, targets: encoderTargets,
                                steps: steps, batchSize: batch, warmupRatio: 0.06, maxSequenceLength: full ? 128 : 64,
-                               seed: 0, stepsPerEval: full ? 25 : 1, gsm8kAccuracy: nil)
+                               stepsPerEval: full ? 25 : 1, gsm8kAccuracy: nil)
     }
 
     static func shortName(_ metric: ClassificationMetric) -> String {

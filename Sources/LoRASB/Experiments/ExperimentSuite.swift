@@ -12,6 +12,10 @@ public enum ExperimentSuiteName: String, Sendable, CaseIterable, Codable {
     case ablationInit = "ablation-init"
     /// LoRA-SB's (and LoRA-XS's) sensitivity to the learning rate over a 10× range.
     case ablationLR = "ablation-lr"
+    /// LoRA-SB's subspace: from ΔW, from a random matrix, from ΔW plus noise (paper, Table 4).
+    case ablationBasis = "ablation-basis"
+    /// LoRA-SB's split of the SVD: orthonormal B and A against B = U_r Σ_r (paper, Table 5).
+    case ablationSplit = "ablation-split"
 }
 
 /// How big a suite is: `smoke` checks the whole pipeline in seconds; `full` is the comparison.
@@ -35,11 +39,17 @@ public struct ExperimentConfiguration: Sendable, Equatable, Codable {
     /// LoRA-SB: samples of the gradient estimate and how ΔW is formed from it.
     public var initSamples: Int
     public var initGradient: AdapterSettings.InitGradient
+    /// LoRA-SB's initialisation ablations (`AdapterSettings`; the method's own by default).
+    public var initBasis: AdapterSettings.InitBasis
+    public var initNoise: Double
+    public var initSplit: AdapterSettings.InitSplit
     /// What the run varies besides method and rank, for the table (`n=50, sign`), or nil.
     public var setting: String?
 
     public init(task: String, method: AdapterMethod, rank: Int, learningRate: Double,
                 initSamples: Int, initGradient: AdapterSettings.InitGradient = .sign,
+                initBasis: AdapterSettings.InitBasis = .update, initNoise: Double = 0,
+                initSplit: AdapterSettings.InitSplit = .orthonormal,
                 setting: String? = nil, idSuffix: String? = nil) {
         self.task = task
         self.method = method
@@ -47,6 +57,9 @@ public struct ExperimentConfiguration: Sendable, Equatable, Codable {
         self.learningRate = learningRate
         self.initSamples = initSamples
         self.initGradient = initGradient
+        self.initBasis = initBasis
+        self.initNoise = initNoise
+        self.initSplit = initSplit
         self.setting = setting
         let base = method == .full ? method.rawValue : "\(method.rawValue)-r\(rank)"
         row = idSuffix.map { "\(base)-\($0)" } ?? base
@@ -105,28 +118,38 @@ public struct ExperimentSuite: Sendable {
     public var batchSize: Int
     public var warmupRatio: Double
     public var maxSequenceLength: Int
-    public var seed: UInt64
+    /// The seeds every configuration runs with; its table cells are the mean ± standard
+    /// deviation over them. The first also seeds the tuning runs of a grid.
+    public var seeds: [UInt64] = ExperimentSuite.defaultSeeds
+    /// The rates each configuration is tuned over (nil: its own rate, untuned).
+    public var learningRateGrid: LearningRateGrid? = nil
+    /// What `--lr-grid standard` means for this suite.
+    public var standardLearningRateGrid: LearningRateGrid = ExperimentSuite.standardLearningRateGrid
     /// Validation loss every this many steps (also before the first and after the last).
     public var stepsPerEval: Int
     /// Decoder suites: GSM8K accuracy of every trained run (nil: answer loss only).
     public var gsm8kAccuracy: GSM8KAccuracySettings?
 
+    /// The first seed: the one of a single-seed suite and of the tuning runs.
+    public var seed: UInt64 { seeds.first ?? 0 }
+
     /// The task named `name`.
     public func task(_ name: String) -> ExperimentTask? { tasks.first { $0.name == name } }
 
-    /// The trainer settings every configuration shares, at `learningRate`.
-    public func trainerSettings(learningRate: Double) -> TrainerSettings {
-        TrainerSettings(iterations: steps, batchSize: batchSize, learningRate: learningRate,
-                        warmupRatio: warmupRatio, seed: seed, stepsPerEval: stepsPerEval,
+    /// The trainer settings every configuration shares, at the run's rate and seed.
+    public func trainerSettings(_ run: ExperimentRun) -> TrainerSettings {
+        TrainerSettings(iterations: steps, batchSize: batchSize, learningRate: run.learningRate,
+                        warmupRatio: warmupRatio, seed: run.seed, stepsPerEval: stepsPerEval,
                         validationBatches: 0, saveEvery: 0, stepsPerReport: 1)
     }
 
-    /// The adapter settings of a configuration. The estimation samples are taken in file
-    /// order, as when the committed results were made (a run folder's record does not name
-    /// the order, so changing it would mix runs of both orders in one table).
-    public func adapterSettings(_ c: ExperimentConfiguration) -> AdapterSettings {
-        AdapterSettings(method: c.method, rank: c.rank, targets: targets, seed: seed,
-                        initSamples: c.initSamples, initGradient: c.initGradient, initOrder: .file)
+    /// The adapter settings of a run. The estimation samples are taken in file order, as when
+    /// the committed results were made.
+    public func adapterSettings(_ run: ExperimentRun) -> AdapterSettings {
+        let c = run.configuration
+        return AdapterSettings(method: c.method, rank: c.rank, targets: targets, seed: run.seed,
+                               initSamples: c.initSamples, initGradient: c.initGradient, initOrder: .file,
+                               initBasis: c.initBasis, initNoise: c.initNoise, initSplit: c.initSplit)
     }
 }
 

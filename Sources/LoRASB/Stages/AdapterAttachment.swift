@@ -1,4 +1,5 @@
 import Adapters
+import Distributed
 import Foundation
 import Training
 
@@ -13,7 +14,7 @@ struct AdapterAttachment {
     let manifest: AdapterManifest
 
     init(_ request: FineTuneRequest, model: LoadedModel, train: [TokenizedExample], plan: TrainingPlan,
-         layout: ClassificationLayout?, say: (String) -> Void) throws {
+         layout: ClassificationLayout?, communicator: any Communicator = SingleProcess(), say: (String) -> Void) throws {
         let r = request
         if let resume = r.resume {
             let folder = try TrainingCheckpoint.locate(resume)
@@ -29,14 +30,16 @@ struct AdapterAttachment {
                     try BatchLoader.evaluationBatches(indices.map { train[$0] }, batchSize: batchSize,
                                                       padTokenID: pad).map(TrainingBatch.init)
                 },
-                learningRate: r.initLearningRate, schedule: plan.schedule)
+                learningRate: r.initLearningRate, schedule: plan.schedule, communicator: communicator)
             (adapters, report) = try AdapterFactory.attach(r.adapter, to: model.network, context: context)
             checkpoint = nil
             if let report {
-                say("LoRA-SB initialisation: gradients of \(report.samples) samples, η_eff = \(String(format: "%.3g", report.effectiveLearningRate))")
-                say(String(format: "initialised %d targets in %.1f s (gradients %.1f s, SVD %.1f s); rank-%d ΔW keeps %.1f%% of its energy on average",
+                let passes = report.passes > 1 ? " in \(report.passes) passes within the memory budget" : ""
+                let eta = report.effectiveLearningRate.map { ", η_eff = \(String(format: "%.3g", $0))" } ?? ""
+                say("\(r.adapter.method.displayName) initialisation: gradients of \(report.samples) samples\(passes)\(eta)")
+                say(String(format: "initialised %d targets in %.1f s (gradients %.1f s, SVD %.1f s); energy kept on average: %.1f%%",
                            report.energyKept.count, report.gradientSeconds + report.svdSeconds,
-                           report.gradientSeconds, report.svdSeconds, r.adapter.rank, 100 * report.meanEnergyKept))
+                           report.gradientSeconds, report.svdSeconds, 100 * report.meanEnergyKept) + " (\(report.decomposed))")
             }
         }
         // Attaching may have made weights trainable (full fine-tuning): those compute in fp32.

@@ -16,10 +16,18 @@ public struct TrainingData {
     public let examples: Examples
     /// The validation file (or "none"), for the data summary.
     public let validationName: String
+    /// Decoders: the task family the data is of (`TaskFamilies`), whose prompt template it is
+    /// rendered with unless `options.promptFormat` names one; nil for plain language modelling.
+    public var taskFamily: (any TaskFamily)?
 
     /// Reads the splits `options` name for a model of `family`.
     public static func load(_ options: DataOptions, family: ModelFamily) throws -> TrainingData {
         if family == .llama {
+            if let taskFamily = try TaskFamilies.resolve(options) {
+                let t = try taskFamily.trainingData(options)
+                return TrainingData(options: options, examples: .languageModeling(train: t.train, validation: t.validation),
+                                    validationName: t.validationName, taskFamily: taskFamily)
+            }
             let s = try options.languageModelingSplits()
             return TrainingData(options: options, examples: .languageModeling(train: s.train, validation: s.validation),
                                 validationName: s.validationName)
@@ -42,11 +50,11 @@ public struct TrainingData {
     public func encoded(with tokenizer: Tokenizer, maxSequenceLength: Int) throws -> EncodedData {
         switch examples {
         case .languageModeling(let train, let validation):
-            let format = try PromptFormat(tokenizer: tokenizer, override: options.promptFormat)
+            let format = try PromptFormat(tokenizer: tokenizer, override: options.promptFormat ?? taskFamily?.chatTemplate)
             let truncation = try SequenceTruncation(maxLength: maxSequenceLength)
             let t = truncation.apply(try train.map(format.encode))
             let v = truncation.apply(try validation.map(format.encode))
-            return EncodedData(train: t.examples, validation: v.examples, truncation: t.report)
+            return EncodedData(train: t.examples, validation: v.examples, truncation: t.report, validationTruncation: v.report)
         case .sequences(let train, let validation, let layout):
             let (t, cut) = try layout.encode(train, with: tokenizer, maxLength: maxSequenceLength)
             let v = try validation.map { try layout.encode($0, with: tokenizer, maxLength: maxSequenceLength).examples } ?? []
@@ -57,9 +65,10 @@ public struct TrainingData {
     }
 }
 
-/// A run's examples as tokens, with what truncation did to the training split.
+/// A run's examples as tokens, with what truncation did to each split.
 public struct EncodedData {
     public var train: [TokenizedExample]
     public var validation: [TokenizedExample]
     public var truncation: TruncationReport
+    public var validationTruncation = TruncationReport()
 }

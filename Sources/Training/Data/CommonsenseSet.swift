@@ -75,10 +75,18 @@ public struct CommonsenseSet: Sendable {
         CommonsenseSet.firstKeyword(in: generation, keywords)
     }
 
-    static func firstKeyword(in text: String, _ keywords: [String]) -> String? {
+    /// The same, ignoring case, as the LoRA-SB authors' `commonsense_eval.py` reads answers (it
+    /// lowercases the generation first): "Answer2" answers answer2. Returns the keyword as the
+    /// set spells it.
+    public func predictedKeyword(ignoringCaseIn generation: String) -> String? {
+        CommonsenseSet.firstKeyword(in: generation, keywords, options: [.literal, .caseInsensitive])
+    }
+
+    static func firstKeyword(in text: String, _ keywords: [String],
+                             options: String.CompareOptions = .literal) -> String? {
         var best: (at: String.Index, keyword: String)?
         for k in keywords {
-            guard let r = text.range(of: k, options: .literal) else { continue }
+            guard let r = text.range(of: k, options: options) else { continue }
             if best == nil || r.lowerBound < best!.at || (r.lowerBound == best!.at && k.count > best!.keyword.count) {
                 best = (r.lowerBound, k)
             }

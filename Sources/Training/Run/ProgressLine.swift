@@ -15,6 +15,10 @@ public struct TrainingProgress: Sendable, Equatable {
     /// The step this session started from (a resumed run), so the rate and ETA use only the
     /// steps timed in this session.
     public var startStep: Int
+    /// Processes of a data-parallel run (`mpirun -np N`), and the gradient bytes each of them
+    /// all-reduced in the last step; shown when there is more than one.
+    public var worldSize = 1
+    public var allReducedBytes = 0
 
     public init(step: Int, totalSteps: Int, loss: Double? = nil, learningRate: Double? = nil,
                 tokensPerSecond: Double? = nil, elapsed: Double, startStep: Int = 0) {
@@ -43,6 +47,9 @@ public struct TrainingProgress: Sendable, Equatable {
         if let learningRate { parts.append("lr \(String(format: "%.2e", learningRate))") }
         if let rate = tokensPerSecond {
             parts.append(rate >= 100 ? "\(Int(rate.rounded())) tok/s" : "\(String(format: "%.1f", rate)) tok/s")
+        }
+        if worldSize > 1 {
+            parts.append("\(worldSize) ranks, \(String(format: "%.3g", Double(allReducedBytes) / 1e6)) MB all-reduced/step")
         }
         parts.append("\(TrainingProgress.clock(elapsed)) elapsed")
         parts.append("eta \(remainingSeconds.map(TrainingProgress.clock) ?? "?")")

@@ -1,4 +1,5 @@
 import Adapters
+import Distributed
 import Foundation
 import NN
 import Tensor
@@ -48,10 +49,14 @@ public final class Trainer {
     private let log: MetricsLogger?
     private let progress: ProgressPrinter?
     private var lastCheckpoint: String?
+    /// The processes sharing each step (`mpirun`); only rank 0 writes files.
+    private let communicator: any Communicator
+    private var parallel: DataParallelStep
 
     public init(model: TrainableModel, adapters: AdapterSet, manifest: AdapterManifest,
                 settings: TrainerSettings, loader: BatchLoader, validation: [Batch],
-                output: URL, log: MetricsLogger?, progress: ProgressPrinter?) throws {
+                output: URL, log: MetricsLogger?, progress: ProgressPrinter?,
+                communicator: any Communicator = SingleProcess()) throws {
         try settings.validate()
         self.model = model
         self.adapters = adapters
@@ -62,6 +67,8 @@ public final class Trainer {
         self.output = output
         self.log = log
         self.progress = progress
+        self.communicator = communicator
+        parallel = DataParallelStep(communicator)
         schedule = try settings.schedule()
         parameters = adapters.trainableParameters.map { name, p in
             TrainableParameter(name: name, value: p.value, gradient: p.gradientForAccumulation())
@@ -98,13 +105,17 @@ public final class Trainer {
             for p in parameters { p.gradient.zero() }
             var stepLoss = 0.0
             var stepTokens = 0
-            for _ in 0..<settings.gradientAccumulation {
+            for micro in 0..<settings.gradientAccumulation {
                 let (_, batch) = loader.next()
-                let loss = try model.loss(try TrainingBatch(batch), backward: true)
+                let loss = try parallel.accumulate(batch, from: loader, model: model, parameters: parameters,
+                                                   gradientIsZero: micro == 0)
                 guard loss.isFinite else { throw nonFinite("loss is \(loss)") }
-                stepLoss += Double(loss)
+                stepLoss += loss
                 stepTokens += batch.tokenCount
             }
+            let allReduced = try parallel.reduce(parameters)
+            let agreed = try parallel.agree(loss: stepLoss, interrupted: interrupt?.isInterrupted == true)
+            stepLoss = agreed.loss
             let micro = Float(settings.gradientAccumulation)
             if micro > 1 { for p in parameters { Elementwise.scale(p.gradient, by: 1 / micro, into: p.gradient) } }
             adapters.adjustGradients()
@@ -126,16 +137,21 @@ public final class Trainer {
             if state.step % settings.stepsPerReport == 0 || state.step == settings.iterations {
                 let seconds = Date().timeIntervalSince(windowStart)
                 let rate = seconds > 0 ? Double(windowTokens) / seconds : nil
-                try log?.log(["step": .integer(state.step), "loss": .number(windowLoss.mean),
-                              "learning_rate": .number(lr), "grad_norm": .number(norm),
-                              "tokens_per_second": .number(rate ?? .nan),
-                              "tokens": .integer(state.tokensSeen),
-                              "seconds": .number(state.trainingSeconds)])
-                progress?.update(TrainingProgress(step: state.step, totalSteps: settings.iterations,
-                                                  loss: windowLoss.mean, learningRate: lr,
-                                                  tokensPerSecond: rate,
-                                                  elapsed: Date().timeIntervalSince(sessionStart),
-                                                  startStep: startStep).line)
+                var record: [(String, MetricValue)] = [
+                    ("step", .integer(state.step)), ("loss", .number(windowLoss.mean)),
+                    ("learning_rate", .number(lr)), ("grad_norm", .number(norm)),
+                    ("tokens_per_second", .number(rate ?? .nan)), ("tokens", .integer(state.tokensSeen)),
+                    ("seconds", .number(state.trainingSeconds))]
+                if communicator.isDistributed {
+                    record += [("world_size", .integer(communicator.worldSize)), ("allreduce_bytes", .integer(allReduced))]
+                }
+                try log?.log(record)
+                var shown = TrainingProgress(step: state.step, totalSteps: settings.iterations,
+                                             loss: windowLoss.mean, learningRate: lr, tokensPerSecond: rate,
+                                             elapsed: Date().timeIntervalSince(sessionStart), startStep: startStep)
+                shown.worldSize = communicator.worldSize
+                shown.allReducedBytes = allReduced
+                progress?.update(shown.line)
                 windowLoss = LossAverage()
                 windowTokens = 0
                 windowStart = Date()
@@ -145,7 +161,7 @@ public final class Trainer {
                 try logValidation()
                 windowStart = Date()   // the rate counts training only
             }
-            if interrupt?.isInterrupted == true {
+            if agreed.interrupted {
                 let folder = try saveCheckpoint()
                 progress?.message("interrupted: saved a checkpoint of step \(state.step) to \(folder.path); continue by resuming from \(output.path)")
                 return .interrupted(step: state.step, checkpoint: folder.path)
@@ -156,7 +172,7 @@ public final class Trainer {
         }
         if !validation.isEmpty { try logValidation() }
         try saveCheckpoint()
-        try AdapterFolder.save(adapters, manifest: manifest, to: output)
+        if communicator.isRoot { try AdapterFolder.save(adapters, manifest: manifest, to: output) }
         progress?.finish()
         return .finished(step: state.step)
     }
@@ -165,17 +181,21 @@ public final class Trainer {
     /// weighted by each batch's targets.
     public func validationLoss() throws -> Double {
         let batches = settings.validationBatches > 0 ? Array(validation.prefix(settings.validationBatches)) : validation
-        return try Trainer.meanLoss(of: model, over: batches)
+        return try Trainer.meanLoss(of: model, over: batches, communicator: communicator)
     }
 
-    /// The target-weighted mean loss of `model` over `batches` (no backward).
-    public static func meanLoss(of model: TrainableModel, over batches: [Batch]) throws -> Double {
+    /// The target-weighted mean loss of `model` over `batches` (no backward); the processes of
+    /// `communicator` each take a contiguous share of the batches and sum what they measured.
+    public static func meanLoss(of model: TrainableModel, over batches: [Batch],
+                                communicator: any Communicator = SingleProcess()) throws -> Double {
         var average = LossAverage()
-        for b in batches {
+        for b in batches[communicator.share(of: batches.count)] {
             let loss = try model.loss(try TrainingBatch(b), backward: false)
             average.add(meanLoss: Double(loss), count: b.targetCount)
         }
-        return average.mean
+        guard communicator.isDistributed else { return average.mean }
+        let sums = try communicator.allReduceSum([average.total, Double(average.count)])
+        return sums[1] > 0 ? sums[0] / sums[1] : .nan
     }
 
     private func logValidation() throws {
@@ -190,8 +210,15 @@ public final class Trainer {
         progress?.message("step \(state.step): validation loss \(String(format: "%.4f", loss))\(shown)")
     }
 
+    /// Rank 0 writes the checkpoint; the others wait for it, so a checkpoint named by `latest`
+    /// is complete whichever process fails next.
     @discardableResult
     private func saveCheckpoint() throws -> URL {
+        guard communicator.isRoot else {
+            try communicator.barrier()
+            return TrainingCheckpoint.folder(run: output, step: state.step)
+        }
+        defer { try? communicator.barrier() }
         let folder = try TrainingCheckpoint.save(run: output, adapters: adapters, manifest: manifest,
                                                  optimizer: optimizer.state(), state: state)
         lastCheckpoint = folder.path

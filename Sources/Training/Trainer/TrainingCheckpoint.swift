@@ -31,14 +31,19 @@ public enum TrainingCheckpoint {
     /// Checkpoints kept; older ones are deleted after a newer one is complete.
     public static let kept = 2
 
+    /// The folder of step `step`'s checkpoint of the run in `run`.
+    public static func folder(run: URL, step: Int) -> URL {
+        run.appendingPathComponent(folderName).appendingPathComponent(String(format: "step-%06d", step))
+    }
+
     /// Saves a checkpoint of step `state.step` under `run/checkpoints/` and returns its folder.
     @discardableResult
     public static func save(run: URL, adapters: AdapterSet, manifest: AdapterManifest,
                             optimizer: AdamWState, state: TrainerState) throws -> URL {
         let root = run.appendingPathComponent(folderName)
         try createFolder(root)
-        let name = String(format: "step-%06d", state.step)
-        let final = root.appendingPathComponent(name)
+        let final = folder(run: run, step: state.step)
+        let name = final.lastPathComponent
         let temporary = root.appendingPathComponent(".\(name).\(UUID().uuidString).tmp")
         do {
             try AdapterFolder.save(adapters, manifest: manifest, to: temporary)
