@@ -28,7 +28,7 @@ import TestSupport
     @Test func unknownTasksAndMissingValuesAreRefused() throws {
         #expect { try data(["--task", "sentiment"]) } throws: { error in
             let text = "\(error)"
-            return text.contains("--task must be one of classification, regression, cola, sst2, mrpc, qnli, rte, stsb")
+            return text.contains("--task must be one of commonsense, math, gsm8k, classification, regression, cola, sst2, mrpc, qnli, rte, stsb")
                 && text.contains("'sentiment'")
         }
         #expect { try data(["--task"]) } throws: { "\($0)" == "--task needs a value" }

@@ -52,7 +52,8 @@ struct QwenFineTuneTests {
         let reloaded = try LoadedModel(TestPaths.qwen05BGGUF)
         let (adapters, manifest) = try AdapterFolder.load(output, onto: reloaded.network, identity: reloaded.identity)
         #expect(manifest.settings.method == .loraSB && adapters.trainableParameterCount == result.trainableParameters)
-        let encoded = try job.encode(job.prepareData(), with: reloaded)
+        let encoded = try TrainingData.load(job.request.data, family: reloaded.files.config.family)
+            .encoded(with: reloaded.tokenizer, maxSequenceLength: job.request.maxSequenceLength)
         let batches = try BatchLoader.evaluationBatches(encoded.validation, batchSize: trainer.batchSize,
                                                         padTokenID: reloaded.padTokenID)
         let reloadedLoss = try Trainer.meanLoss(of: reloaded.network, over: batches)
