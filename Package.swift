@@ -2,10 +2,15 @@
 import PackageDescription
 
 // Compute is fp32 on the CPU. Without a named target CPU, Swift lowers SIMD fused multiply-adds
-// to libm calls per lane, so the element-wise kernels are built for the machine they run on.
-let nativeSwift: [SwiftSetting] = [
-    .unsafeFlags(["-target-cpu", "znver4"]),
-]
+// to libm calls per lane, so the element-wise kernels name one. It is haswell (x86-64-v3: AVX2 + FMA,
+// every x86 server since 2013), not the build machine's own: a binary built on an AVX-512 machine
+// must still run on one without it. The kernels that gain from AVX-512 (the bf16 products) are C
+// with per-function targets, chosen at run time.
+#if arch(x86_64)
+let nativeSwift: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let nativeSwift: [SwiftSetting] = []
+#endif
 
 let package = Package(
     name: "lorasb",
