@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import LoRASB
+import TestSupport
 
 /// The suites hold the methods and ranks, share everything else across methods, and
 /// the runner's settings record tells runs apart.
@@ -29,7 +30,7 @@ import Testing
         // "A few thousand examples at most", and enough for the largest init-sample count.
         let train = try #require(task.data.maxTrainExamples)
         #expect(train <= 3000 && train >= ExperimentSuite.initSampleCounts.max() ?? 0)
-        #expect(s.gsm8kAccuracy != nil)
+        #expect(s.accuracies.map(\.name) == ["gsm8k"])
         #expect(task.columns.map(\.title) == ["answer loss", "loss after init", "GSM8K acc"])
         // Every LoRA-SB run initialises from the same samples with the paper's sign step.
         #expect(Set(s.configurations.filter { $0.method == .loraSB }.map(\.initSamples)) == [50])
@@ -52,10 +53,47 @@ import Testing
         }
         #expect(s.configurations.count == 3 * (6 + AdapterMethod.allCases.filter { ![.loraSB, .loraXS].contains($0) }.map { $0.isLowRank ? 2 : 1 }.reduce(0, +)))
         #expect(s.targets == ["query", "value", "attn_out", "ffn_out"])
-        #expect(s.gsm8kAccuracy == nil)
+        #expect(s.accuracies.isEmpty)
         #expect(Set(s.configurations.map(\.id)).count == s.configurations.count)
         // One row per method and rank, shared by the three tasks.
         #expect(Set(s.configurations.map(\.row)).count == s.configurations.count / 3)
+    }
+
+    @Test func familySuitesHoldThePapersRanksAndAccuracies() throws {
+        let a = ExperimentSuite.make(.arithmetic, scale: .full, locations: locations)
+        #expect(a.model.path == "/models/Qwen2.5-Coder-0.5B-Instruct-Q4_K_M.gguf")
+        #expect(ranks(a, .loraSB) == [32, 64, 96] && ranks(a, .loraXS) == [32, 64, 96] && ranks(a, .lora) == [32])
+        #expect(a.configurations.count == 7)
+        #expect(a.accuracies.map(\.name) == ["gsm8k", "math"])
+        #expect(a.accuracies.map { $0.data.taskFamily } == ["gsm8k", "math"])
+        #expect(a.accuracies.map { $0.data.path.path } == ["/data/gsm8k", "/data/math/math500_test.jsonl"])
+        #expect(a.accuracies.allSatisfy { $0.problems == nil })   // all 1,319 GSM8K and all 500 MATH problems
+        #expect(try #require(a.task("gsm8k")).columns.map(\.title) == ["answer loss", "loss after init", "GSM8K acc", "MATH500 acc"])
+        #expect(try #require(a.task("gsm8k")).data.maxTrainExamples == 2000)
+
+        let c = ExperimentSuite.make(.commonsense, scale: .full, locations: locations)
+        #expect(ranks(c, .loraSB) == [32, 96] && ranks(c, .lora) == [32] && ranks(c, .loraXS) == [96])
+        let task = try #require(c.task("commonsense"))
+        #expect(task.data.taskFamily == "commonsense" && task.data.maxTrainExamples == 2000 && task.data.maxValidationExamples == 48)
+        #expect(c.accuracies.map(\.name) == ["commonsense"] && c.accuracies[0].problems == 200)
+
+        // The real data folder: one column per test set after the mean.
+        let real = ExperimentSuite.make(.commonsense, scale: .smoke,
+                                        locations: ExperimentLocations(models: URL(fileURLWithPath: "/models"), data: TestPaths.sharedData))
+        #expect(try #require(real.task("commonsense")).columns.map(\.title)
+                == ["answer loss", "loss after init", "mean acc", "ARC-Challenge", "ARC-Easy", "boolq", "openbookqa", "piqa", "winogrande"])
+    }
+
+    @Test func accuracyMetricsAreNamedAfterTheirEvaluation() {
+        let a = ExperimentAccuracy(name: "commonsense", title: "mean acc", data: DataOptions(path: URL(fileURLWithPath: "/d")),
+                                   problems: 3, maxNewTokens: 8, batchSize: 2, sets: ["boolq"])
+        #expect(a.metric("accuracy") == "commonsense_accuracy")
+        #expect(a.metric("boolq.accuracy") == "commonsense.boolq_accuracy")
+        #expect(a.metric("ARC-Easy.accuracy_low") == "commonsense.ARC-Easy_accuracy_low")
+        #expect(a.columns(task: "t").map(\.metric) == ["commonsense_accuracy", "commonsense.boolq_accuracy"])
+        let r = a.request(model: URL(fileURLWithPath: "/m.gguf"), adapter: URL(fileURLWithPath: "/run"))
+        #expect(r.split == .test && r.metric == .task && r.limit == 3 && r.maxNewTokens == 8 && r.batchSize == 2)
+        #expect(r.generationsOutput?.path == "/run/commonsense.jsonl")
     }
 
     @Test func ablationsVaryOnlyWhatTheyAblate() {
@@ -66,7 +104,7 @@ import Testing
         #expect(Set(i.configurations.map(\.learningRate)).count == 1)
         #expect(i.configurations.filter { $0.initGradient == .sign }.map(\.initSamples) == [1, 5, 25, 50, 100, 200, 500])
         #expect(i.configurations.filter { $0.initGradient == .raw }.map(\.initSamples) == [25, 50])
-        #expect(i.gsm8kAccuracy == nil)
+        #expect(i.accuracies.isEmpty)
 
         let lr = ExperimentSuite.make(.ablationLR, scale: .full, locations: locations)
         let rates = lr.configurations.filter { $0.method == .loraSB }.map(\.learningRate)

@@ -14,6 +14,13 @@ struct ExperimentCommand: Command {
           decoder        SmolLM2-135M-Instruct on GSM8K (500 problems, 16 steps of 8): LoRA-SB and
                          LoRA-XS r = 16, 32, 64, every other method at LoRA's r = 8, 16, full
                          fine-tuning; answer loss on 24 test problems, GSM8K accuracy on 20 (~43 min)
+          arithmetic     Qwen2.5-Coder-0.5B-Instruct on GSM8K (2,000 problems, 250 steps of 8):
+                         LoRA-SB and LoRA-XS r = 32, 64, 96, LoRA r = 32 (the paper's Table 1);
+                         accuracy on all GSM8K test problems and MATH500 (many hours: --dry-run)
+          commonsense    Qwen2.5-Coder-0.5B-Instruct on the union of the commonsense training
+                         sets (2,000 examples, 250 steps of 8): LoRA-SB r = 32, 96, LoRA r = 32,
+                         LoRA-XS r = 96 (the paper's Table 2); accuracy on 200 problems of every
+                         test set and their mean (many hours: --dry-run)
           glue           all-MiniLM-L6-v2 on CoLA, MRPC, RTE (2,000 examples, 125 steps of 16 per
                          task): LoRA-SB and LoRA-XS r = 8, 16, 24, LoRA r = 4, 8, full; MCC,
                          accuracy/F1, accuracy on dev (~23 min)

@@ -63,6 +63,7 @@ public struct ExperimentPlan: Sendable {
                             finished: (ExperimentRun) -> Bool = { _ in false }) throws -> ExperimentPlan {
         let files = try ModelOpener().files(at: suite.model)
         let tokenizer = try Tokenizer.load(files: files)
+        let generation = Double(try suite.accuracies.reduce(0) { $0 + (try $1.generatedTokens()) })
         var sizes: [String: TaskSize] = [:]
         for task in suite.tasks {
             sizes[task.name] = try measure(task, suite: suite, family: files.config.family, tokenizer: tokenizer)
@@ -75,7 +76,6 @@ public struct ExperimentPlan: Sendable {
             let initTokens = [.loraSB, .loraGA].contains(c.method) ? Double(min(c.initSamples, size.trainExamples)) * size.meanTrainTokens : 0
             let evaluations = 2 + (suite.stepsPerEval > 0 ? (suite.steps - 1) / suite.stepsPerEval : 0)
             let validation = Double(evaluations * size.validationExamples) * size.meanValidationTokens
-            let generation = suite.gsm8kAccuracy.map { Double($0.problems * $0.maxNewTokens) } ?? 0
             let slowdown = c.method == .full ? throughput.fullFineTuningSlowdown : 1
             var seconds = (training * slowdown + initTokens * throughput.fullFineTuningSlowdown) / throughput.training
                 + validation / throughput.forward
@@ -129,7 +129,7 @@ public struct ExperimentPlan: Sendable {
         }
         out += String(format: "estimated total: %@ at %.0f training / %.0f forward tokens/s", TrainingProgress.clock(estimatedSeconds),
                       throughput.training, throughput.forward)
-        if suite.gsm8kAccuracy != nil { out += String(format: " / %.0f generated tokens/s", throughput.generation) }
+        if !suite.accuracies.isEmpty { out += String(format: " / %.0f generated tokens/s", throughput.generation) }
         out += " (plus model loading)\n"
         return out
     }

@@ -14,13 +14,14 @@ public struct ExperimentRecord: Codable, Sendable, Equatable {
     public var totalParameters: Int
     /// Final values by name (only finite ones): `validation_loss`, `init_validation_loss`,
     /// `base_validation_loss`, classification metrics (`accuracy`, `f1`,
-    /// `matthews_correlation`), `gsm8k_accuracy`, `gsm8k_correct`, `gsm8k_problems`.
+    /// `matthews_correlation`), and each `ExperimentAccuracy`'s (`gsm8k_accuracy`, `gsm8k_correct`,
+    /// `gsm8k_problems`, `commonsense.boolq_accuracy`, …).
     public var metrics: [String: Double]
     /// LoRA-SB: gradient estimate + SVD; nil for methods without a measured initialisation.
     public var initSeconds: Double?
     /// The trainer's own clock: steps and the validation passes between them.
     public var trainingSeconds: Double
-    /// GSM8K generation after training.
+    /// The accuracies' evaluations after training (GSM8K, MATH500, commonsense).
     public var evaluationSeconds: Double?
     /// Everything the run took: loading, tokenising, initialising, training, evaluating.
     public var wallSeconds: Double
@@ -59,7 +60,6 @@ public struct ExperimentRecord: Codable, Sendable, Equatable {
     public static let validationLoss = "validation_loss"
     public static let initValidationLoss = "init_validation_loss"
     public static let baseValidationLoss = "base_validation_loss"
-    public static let gsm8kAccuracy = "gsm8k_accuracy"
 
     /// The record in `folder`, or nil when there is none.
     public static func load(from folder: URL) throws -> ExperimentRecord? {

@@ -16,7 +16,7 @@ public struct ExperimentOutcome: Sendable {
 }
 
 /// Runs a suite: every run (`ExperimentSuite+Runs`) through `FineTuneJob` (and `EvaluationJob`
-/// for GSM8K accuracy) into its own run folder, skipping runs whose folder already holds a
+/// for its accuracies) into its own run folder, skipping runs whose folder already holds a
 /// finished record with the same settings, then writes the results table and the loss plot.
 ///
 /// Layout under `output`: `<suite>.md`, `<suite>-loss.svg`, `runs/<suite>/<run id>/`
@@ -80,9 +80,7 @@ public final class ExperimentRunner {
             s["train_examples"] = task.data.maxTrainExamples.map(String.init) ?? "all"
             s["val_examples"] = task.data.maxValidationExamples.map(String.init) ?? "all"
         }
-        if let g = suite.gsm8kAccuracy {
-            s["gsm8k"] = "\(g.problems) problems, \(g.maxNewTokens) new tokens, batch \(g.batchSize)"
-        }
+        for a in suite.accuracies { s[a.name] = a.spec }
         return s
     }
 
@@ -185,21 +183,14 @@ public final class ExperimentRunner {
         for (name, value) in result.finalMetrics { metrics[name] = value }
 
         var evaluationSeconds: Double?
-        if let g = suite.gsm8kAccuracy {
-            let evaluationStart = Date()
-            var evaluation = EvaluationRequest(model: suite.model, adapter: folder, data: task.data)
-            evaluation.split = .test
-            evaluation.metric = .gsm8k
-            evaluation.limit = g.problems
-            evaluation.batchSize = g.batchSize
-            evaluation.maxNewTokens = g.maxNewTokens
-            evaluation.generationsOutput = folder.appendingPathComponent("gsm8k.jsonl")
+        let evaluationStart = Date()
+        for accuracy in suite.accuracies {
             let printer = progress
-            let evaluated = try EvaluationJob(evaluation, opener: opener, progress: { printer?.update($0) }).run()
+            let evaluated = try EvaluationJob(accuracy.request(model: suite.model, adapter: folder), opener: opener,
+                                              progress: { printer?.update($0) }).run()
             progress?.finish()
-            metrics[ExperimentRecord.gsm8kAccuracy] = evaluated.value("accuracy")
-            metrics["gsm8k_correct"] = evaluated.value("correct")
-            metrics["gsm8k_problems"] = Double(evaluated.examples)
+            for (name, value) in evaluated.values { metrics[accuracy.metric(name)] = value }
+            metrics[accuracy.metric("problems")] = Double(evaluated.examples)
             evaluationSeconds = Date().timeIntervalSince(evaluationStart)
         }
         let log = try RunMetricsLog.read(folder.appendingPathComponent("metrics.jsonl"))

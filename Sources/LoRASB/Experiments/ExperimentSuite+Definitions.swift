@@ -63,6 +63,8 @@ extension ExperimentSuite {
                             locations: ExperimentLocations) -> ExperimentSuite {
         switch name {
         case .decoder: return decoder(scale: scale, locations: locations)
+        case .arithmetic: return arithmetic(scale: scale, locations: locations)
+        case .commonsense: return commonsense(scale: scale, locations: locations)
         case .glue: return glue(scale: scale, locations: locations)
         case .ablationInit: return ablationInit(scale: scale, locations: locations)
         case .ablationLR: return ablationLR(scale: scale, locations: locations)
@@ -85,20 +87,35 @@ extension ExperimentSuite {
 
     /// GSM8K data: prompt = question, completion = answer; held-out loss on the first test
     /// problems (the folder has no validation split).
-    static func gsm8kTask(_ locations: ExperimentLocations, train: Int, validation: Int, accuracy: Bool) -> ExperimentTask {
+    static func gsm8kTask(_ locations: ExperimentLocations, train: Int, validation: Int,
+                          accuracies: [ExperimentAccuracy]) -> ExperimentTask {
         let data = DataOptions(path: locations.data.appendingPathComponent("gsm8k"), promptField: "question",
                                completionField: "answer", maxTrainExamples: train, maxValidationExamples: validation)
-        var columns = [ExperimentColumn("answer loss", task: "gsm8k", metric: ExperimentRecord.validationLoss),
+        let columns = [ExperimentColumn("answer loss", task: "gsm8k", metric: ExperimentRecord.validationLoss),
                        ExperimentColumn("loss after init", task: "gsm8k", metric: ExperimentRecord.initValidationLoss)]
-        if accuracy { columns.append(ExperimentColumn("GSM8K acc", task: "gsm8k", metric: ExperimentRecord.gsm8kAccuracy)) }
-        return ExperimentTask(name: "gsm8k", data: data, columns: columns)
+        return ExperimentTask(name: "gsm8k", data: data, columns: columns + accuracies.flatMap { $0.columns(task: "gsm8k") })
+    }
+
+    /// GSM8K accuracy: greedy answers to the first `problems` test problems (nil: all 1,319).
+    static func gsm8kAccuracy(_ locations: ExperimentLocations, problems: Int?, maxNewTokens: Int, batchSize: Int) -> ExperimentAccuracy {
+        ExperimentAccuracy(name: "gsm8k", title: "GSM8K acc",
+                           data: DataOptions(path: locations.data.appendingPathComponent("gsm8k"), taskFamily: "gsm8k"),
+                           problems: problems, maxNewTokens: maxNewTokens, batchSize: batchSize)
+    }
+
+    /// MATH500 accuracy: the last boxed answer of a greedy generation, MATH-normalised.
+    static func mathAccuracy(_ locations: ExperimentLocations, problems: Int?, maxNewTokens: Int, batchSize: Int) -> ExperimentAccuracy {
+        ExperimentAccuracy(name: "math", title: "MATH500 acc",
+                           data: DataOptions(path: locations.data.appendingPathComponent("math/math500_test.jsonl"), taskFamily: "math"),
+                           problems: problems, maxNewTokens: maxNewTokens, batchSize: batchSize)
     }
 
     /// The decoder settings shared by the decoder suite and both ablations.
     struct DecoderScale {
         var trainExamples, validationExamples, steps, batchSize, maxSequenceLength, stepsPerEval, initSamples: Int
         var warmupRatio: Double
-        var accuracy: GSM8KAccuracySettings
+        /// GSM8K accuracy: problems, new tokens, batch.
+        var accuracy: (problems: Int, maxNewTokens: Int, batchSize: Int)
 
         init(_ scale: ExperimentScale) {
             switch scale {
@@ -112,16 +129,17 @@ extension ExperimentSuite {
                 // training starts, where runs of the paper's length take a step of lr / hundreds.
                 self.init(trainExamples: 500, validationExamples: 24, steps: 16, batchSize: 8, maxSequenceLength: 320,
                           stepsPerEval: 8, initSamples: 50, warmupRatio: 0.3,
-                          accuracy: GSM8KAccuracySettings(problems: 20, maxNewTokens: 160, batchSize: 8))
+                          accuracy: (problems: 20, maxNewTokens: 160, batchSize: 8))
             case .smoke:
                 self.init(trainExamples: 8, validationExamples: 4, steps: 2, batchSize: 2, maxSequenceLength: 96,
                           stepsPerEval: 1, initSamples: 4, warmupRatio: 0.1,
-                          accuracy: GSM8KAccuracySettings(problems: 2, maxNewTokens: 8, batchSize: 2))
+                          accuracy: (problems: 2, maxNewTokens: 8, batchSize: 2))
             }
         }
 
         init(trainExamples: Int, validationExamples: Int, steps: Int, batchSize: Int, maxSequenceLength: Int,
-             stepsPerEval: Int, initSamples: Int, warmupRatio: Double, accuracy: GSM8KAccuracySettings) {
+             stepsPerEval: Int, initSamples: Int, warmupRatio: Double,
+             accuracy: (problems: Int, maxNewTokens: Int, batchSize: Int)) {
             self.trainExamples = trainExamples
             self.validationExamples = validationExamples
             self.steps = steps
@@ -139,11 +157,13 @@ extension ExperimentSuite {
                              configurations: [ExperimentConfiguration]) -> ExperimentSuite {
         let s = DecoderScale(scale)
         let model = locations.model ?? locations.models.appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf")
+        let accuracies = accuracy ? [gsm8kAccuracy(locations, problems: s.accuracy.problems, maxNewTokens: s.accuracy.maxNewTokens,
+                                                   batchSize: s.accuracy.batchSize)] : []
         return ExperimentSuite(name: name, scale: scale, title: title, summary: summary, model: model,
-                               tasks: [gsm8kTask(locations, train: s.trainExamples, validation: s.validationExamples, accuracy: accuracy)],
+                               tasks: [gsm8kTask(locations, train: s.trainExamples, validation: s.validationExamples, accuracies: accuracies)],
                                configurations: configurations, targets: decoderTargets, steps: s.steps,
                                batchSize: s.batchSize, warmupRatio: s.warmupRatio, maxSequenceLength: s.maxSequenceLength,
-                               stepsPerEval: s.stepsPerEval, gsm8kAccuracy: accuracy ? s.accuracy : nil)
+                               stepsPerEval: s.stepsPerEval, accuracies: accuracies)
     }
 
     static func decoder(scale: ExperimentScale, locations: ExperimentLocations) -> ExperimentSuite {
@@ -263,7 +283,7 @@ extension ExperimentSuite {
                                summary: "\(methodNames) of all-MiniLM-L6-v2 with a new classification head (trained by every method), on the first \(train) training examples of each task, \(steps) steps of \(batch), adapters on query, value, attention output and FFN output (the paper's targets). Metrics on \(validation.map { "the first \($0) examples of " } ?? "")dev: Matthews correlation (CoLA), accuracy and F1 (MRPC), accuracy (RTE). Times are summed over the three tasks.",
                                model: model, tasks: tasks, configurations: configurations, targets: encoderTargets,
                                steps: steps, batchSize: batch, warmupRatio: 0.06, maxSequenceLength: full ? 128 : 64,
-                               stepsPerEval: full ? 25 : 1, gsm8kAccuracy: nil)
+                               stepsPerEval: full ? 25 : 1)
     }
 
     static func shortName(_ metric: ClassificationMetric) -> String {

@@ -6,6 +6,12 @@ import Training
 public enum ExperimentSuiteName: String, Sendable, CaseIterable, Codable {
     /// SmolLM2-135M-Instruct on GSM8K: every method, answer loss and GSM8K accuracy.
     case decoder
+    /// The paper's arithmetic table: GSM8K training, GSM8K and MATH500 accuracy, LoRA-SB and
+    /// LoRA-XS at r = 32/64/96 against LoRA r = 32 (Qwen2.5-Coder-0.5B-Instruct at full scale).
+    case arithmetic
+    /// The paper's commonsense table: one adapter on the union of the sets' training data,
+    /// accuracy on every test set (Qwen2.5-Coder-0.5B-Instruct at full scale).
+    case commonsense
     /// all-MiniLM-L6-v2 on CoLA, MRPC and RTE: every method, the paper's GLUE metrics.
     case glue
     /// LoRA-SB's initialisation on the decoder suite: init samples × sign or raw gradient.
@@ -93,14 +99,6 @@ public struct ExperimentColumn: Sendable, Equatable {
     }
 }
 
-/// GSM8K accuracy on a fixed subset of the test split, after training.
-public struct GSM8KAccuracySettings: Sendable, Equatable, Codable {
-    /// The first `problems` test problems.
-    public var problems: Int
-    public var maxNewTokens: Int
-    public var batchSize: Int
-}
-
 /// A whole comparison: the model, the tasks, the shared training and evaluation settings, and
 /// the configurations that differ only in what the comparison is about. Every configuration of
 /// a suite sees the same data, steps, batch size, seed and evaluation.
@@ -127,8 +125,9 @@ public struct ExperimentSuite: Sendable {
     public var standardLearningRateGrid: LearningRateGrid = ExperimentSuite.standardLearningRateGrid
     /// Validation loss every this many steps (also before the first and after the last).
     public var stepsPerEval: Int
-    /// Decoder suites: GSM8K accuracy of every trained run (nil: answer loss only).
-    public var gsm8kAccuracy: GSM8KAccuracySettings?
+    /// Decoder suites: the task-family accuracies every trained run is scored on (GSM8K,
+    /// MATH500, the commonsense sets); empty: losses and head metrics only.
+    public var accuracies: [ExperimentAccuracy] = []
 
     /// The first seed: the one of a single-seed suite and of the tuning runs.
     public var seed: UInt64 { seeds.first ?? 0 }
@@ -155,9 +154,10 @@ public struct ExperimentSuite: Sendable {
 
 /// Where the suites find their model files and data.
 public struct ExperimentLocations: Sendable {
-    /// Holds `SmolLM2-135M-Instruct.Q4_1.gguf` and `all-MiniLM-L6-v2/`.
+    /// Holds `SmolLM2-135M-Instruct.Q4_1.gguf`, `all-MiniLM-L6-v2/` and, for the full-scale
+    /// arithmetic and commonsense suites, `Qwen2.5-Coder-0.5B-Instruct-Q4_K_M.gguf`.
     public var models: URL
-    /// Holds `gsm8k/` and `glue/{CoLA,MRPC,RTE}/`.
+    /// Holds `gsm8k/`, `math/`, `commonsense/` and `glue/{CoLA,MRPC,RTE}/`.
     public var data: URL
     /// Replaces the suite's default model when set.
     public var model: URL?
