@@ -59,6 +59,27 @@ import TestSupport
         return worst
     }
 
+    /// What `make_encode_fixtures.py --check-exports` found reading our files with
+    /// `gguf.GGUFReader`: llama.cpp's keys, factors equal to the PEFT export's update permuted by
+    /// llama.cpp's own `permute`, merged files with every other tensor and key unchanged.
+    @Test func ggufReaderFoundOurFilesAsLlamaCppExpects() throws {
+        let data = try Data(contentsOf: ExportParityTests.directory.appendingPathComponent("gguf_export.json"))
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]])
+        let adapter = try #require(report["adapter"])
+        #expect(adapter["general.type"] as? String == "adapter")
+        #expect(adapter["adapter.type"] as? String == "lora")
+        #expect(adapter["general.architecture"] as? String == "llama")
+        #expect((adapter["adapter.lora.alpha"] as? NSNumber)?.doubleValue == 16)
+        #expect(((adapter["max_abs_delta_vs_peft_permuted_by_llama_cpp"] as? NSNumber)?.doubleValue ?? .nan) <= 1e-6)
+        for (label, fileType, tolerance) in [("merged_f16", 1, 4e-3), ("merged_q8_0", 7, 4e-2)] {
+            let merged = try #require(report[label])
+            #expect((merged["general.file_type"] as? NSNumber)?.intValue == fileType)
+            #expect((merged["metadata_changed_besides_file_type"] as? [Any])?.isEmpty == true, "\(label)")
+            #expect((merged["copied_tensors_not_byte_identical"] as? [Any])?.isEmpty == true, "\(label)")
+            #expect(((merged["max_abs_merged_vs_numpy_w_plus_delta"] as? NSNumber)?.doubleValue ?? .nan) <= tolerance, "\(label)")
+        }
+    }
+
     @Test func smolLM2AdapterIsALlamaCppLoRAWithPermutedQueryKeyRows() throws {
         let adapted = try Self.randomLoRA(try TestPaths.require(TestPaths.smolLM2GGUF), targets: ["q", "k", "v", "o", "down"])
         let url = Self.temporaryFile("smollm2-adapter.gguf")
