@@ -35,6 +35,18 @@ public enum PEFTExport {
         return out
     }
 
+    /// The factor PEFT multiplies `lora_B · lora_A` by for the configuration `write` records:
+    /// `lora_alpha / r`, or `lora_alpha / √r` with `use_rslora`, where `r` and the flag are the
+    /// method's overrides when it sets them. `lora_B · lora_A` times this is the update on the
+    /// original base weight (every method but DoRA, whose magnitude rescales rows as well).
+    public static func scale(_ settings: AdapterSettings) -> Double {
+        let method = settings.method.implementation
+        let overrides = method.peftConfigOverrides(settings)
+        let r = Double(overrides["r"] as? Int ?? settings.rank)
+        let rsLoRA = overrides["use_rslora"] as? Bool ?? false
+        return method.peftAlpha(settings) / (rsLoRA ? r.squareRoot() : r)
+    }
+
     /// Writes the PEFT adapter folder. `taskType` is PEFT's (`CAUSAL_LM`, `SEQ_CLS`);
     /// `baseModel` goes to `base_model_name_or_path`.
     public static func write(_ adapters: AdapterSet, taskType: String, baseModel: String,

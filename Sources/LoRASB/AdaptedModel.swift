@@ -28,6 +28,13 @@ public struct AdaptedModel {
         return labels.map { ClassificationLayout.classes(labels: $0, task: nil) }
     }
 
+    /// A model with adapters already attached in this process (exporting right after training).
+    public init(model: LoadedModel, adapters: AdapterSet?, manifest: AdapterManifest? = nil) {
+        self.model = model
+        self.adapters = adapters
+        self.manifest = manifest
+    }
+
     /// Opens the model at `modelURL` and, when given, loads the adapter folder `adapter` onto it.
     /// A classifier's head is sized by the adapter's label count. Throws (naming the file) for
     /// a missing or corrupt adapter folder and for an adapter made for another model or task.

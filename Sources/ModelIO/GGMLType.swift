@@ -60,6 +60,9 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 
+    /// Bytes holding `count` values (a whole number of blocks).
+    public func byteCount(ofValues count: Int) -> Int { count / blockSize * blockBytes }
+
     /// Whether values are real numbers (weights, possibly quantised) rather than integers.
     public var isFloatingPoint: Bool {
         switch self {

@@ -20,13 +20,25 @@ public enum GGUFLlamaLayout {
     /// Face order. Works for weights ([rows, in]) and biases ([rows]).
     /// `name` labels the tensor in errors.
     public static func huggingFaceOrder(_ weight: Tensor, heads: Int, name: String = "tensor") throws -> Tensor {
+        try reordered(weight, heads: heads, name: name, toStored: false)
+    }
+
+    /// The inverse: `weight` in Hugging Face row order with its rows in the file's stored order,
+    /// for writing a query or key projection (or its LoRA `B`) back into a `llama` GGUF.
+    public static func ggmlOrder(_ weight: Tensor, heads: Int, name: String = "tensor") throws -> Tensor {
+        try reordered(weight, heads: heads, name: name, toStored: true)
+    }
+
+    /// Hugging Face row `r` is stored row `stored[r]`: reading gathers by it, writing scatters.
+    private static func reordered(_ weight: Tensor, heads: Int, name: String, toStored: Bool) throws -> Tensor {
         let rows = weight.rank == 1 ? weight.count : weight.shape[0]
         let stored = try storedRows(rows, heads: heads, name: name)
         let rowLength = rows == 0 ? 0 : weight.count / rows
         let out = Tensor(zeros: weight.shape)
         let src = UncheckedBox(weight.pointer), dst = UncheckedBox(out.pointer)
         Parallel.forEachRow(rows, rowCost: rowLength) { hfRow in
-            (dst.value + hfRow * rowLength).update(from: src.value + stored[hfRow] * rowLength, count: rowLength)
+            let (to, from) = toStored ? (stored[hfRow], hfRow) : (hfRow, stored[hfRow])
+            (dst.value + to * rowLength).update(from: src.value + from * rowLength, count: rowLength)
         }
         return out
     }

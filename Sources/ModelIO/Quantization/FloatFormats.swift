@@ -36,3 +36,26 @@ enum F64Format: GGMLBlockFormat {
         y.pointee = Float(Double(bitPattern: UInt64(littleEndian: block.loadUnaligned(as: UInt64.self))))
     }
 }
+
+extension F32Format: GGMLBlockEncoding {
+    static func encodeBlock(_ x: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
+        block.storeBytes(of: x.pointee.bitPattern.littleEndian, as: UInt32.self)
+    }
+}
+
+extension F16Format: GGMLBlockEncoding {
+    /// Rounded to nearest even (`astype(np.float16)`).
+    static func encodeBlock(_ x: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
+        EncodingRounding.storeHalf(x.pointee, block, 0)
+    }
+}
+
+extension BF16Format: GGMLBlockEncoding {
+    /// The top half of the binary32, rounded to nearest even as `gguf.quants.BF16` and
+    /// `ggml_compute_fp32_to_bf16` do (in 64 bits, so the largest values round to infinity).
+    static func encodeBlock(_ x: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
+        let n = UInt64(x.pointee.bitPattern)
+        let rounded = (n + 0x7fff + ((n >> 16) & 1)) >> 16
+        block.storeBytes(of: UInt16(truncatingIfNeeded: rounded).littleEndian, as: UInt16.self)
+    }
+}

@@ -13,3 +13,14 @@ enum Q4_0Format: GGMLBlockFormat {
         }
     }
 }
+
+extension Q4_0Format: GGMLBlockEncoding {
+    /// `d = max / −8` (max: the value of largest magnitude), nibble `min(15, trunc(x / d + 8.5))`
+    /// (`quantize_row_q4_0_ref`).
+    static func encodeBlock(_ x: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
+        let d = EncodingRounding.signedMaximum(x, 32) / -8
+        let id = EncodingRounding.reciprocal(d)
+        EncodingRounding.storeHalf(d, block, 0)
+        LowNibbles.pack(block + 2) { j in min(15, EncodingRounding.truncatedByte(x[j] * id + 8.5)) }
+    }
+}

@@ -13,3 +13,16 @@ enum Q4_1Format: GGMLBlockFormat {
         }
     }
 }
+
+extension Q4_1Format: GGMLBlockEncoding {
+    /// `d = (max − min) / 15`, `m = min`, nibble `min(15, trunc((x − min) / d + 0.5))`
+    /// (`quantize_row_q4_1_ref`).
+    static func encodeBlock(_ x: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
+        let (lo, hi) = EncodingRounding.range(x, 32)
+        let d = (hi - lo) / 15
+        let id = EncodingRounding.reciprocal(d)
+        EncodingRounding.storeHalf(d, block, 0)
+        EncodingRounding.storeHalf(lo, block, 2)
+        LowNibbles.pack(block + 4) { j in min(15, EncodingRounding.truncatedByte((x[j] - lo) * id + 0.5)) }
+    }
+}

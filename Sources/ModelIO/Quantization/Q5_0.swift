@@ -16,3 +16,16 @@ enum Q5_0Format: GGMLBlockFormat {
         }
     }
 }
+
+extension Q5_0Format: GGMLBlockEncoding {
+    /// `d = max / −16` (max: the value of largest magnitude), `q = min(31, trunc(x / d + 16.5))`
+    /// (`quantize_row_q5_0_ref`).
+    static func encodeBlock(_ x: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
+        let d = EncodingRounding.signedMaximum(x, 32) / -16
+        let id = EncodingRounding.reciprocal(d)
+        EncodingRounding.storeHalf(d, block, 0)
+        LowNibbles.packFiveBits(highBitsAt: block + 2, nibblesAt: block + 6) { j in
+            min(31, EncodingRounding.truncatedByte(x[j] * id + 16.5))
+        }
+    }
+}

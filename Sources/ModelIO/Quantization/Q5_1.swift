@@ -16,3 +16,18 @@ enum Q5_1Format: GGMLBlockFormat {
         }
     }
 }
+
+extension Q5_1Format: GGMLBlockEncoding {
+    /// `d = (max − min) / 31`, `m = min`, `q = min(31, trunc((x − min) / d + 0.5))`
+    /// (`quantize_row_q5_1_ref`).
+    static func encodeBlock(_ x: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
+        let (lo, hi) = EncodingRounding.range(x, 32)
+        let d = (hi - lo) / 31
+        let id = EncodingRounding.reciprocal(d)
+        EncodingRounding.storeHalf(d, block, 0)
+        EncodingRounding.storeHalf(lo, block, 2)
+        LowNibbles.packFiveBits(highBitsAt: block + 4, nibblesAt: block + 8) { j in
+            min(31, EncodingRounding.truncatedByte((x[j] - lo) * id + 0.5))
+        }
+    }
+}

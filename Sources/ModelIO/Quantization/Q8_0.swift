@@ -9,3 +9,18 @@ enum Q8_0Format: GGMLBlockFormat {
         for j in 0 ..< 32 { y[j] = Float(q[j]) * d }
     }
 }
+
+extension Q8_0Format: GGMLBlockEncoding {
+    /// `d = amax / 127`, `q = round(x / d)` half away from zero (`quantize_row_q8_0_ref`).
+    static func encodeBlock(_ x: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
+        var amax: Float = 0
+        for j in 0 ..< 32 { amax = max(amax, abs(x[j])) }
+        let d = amax / 127
+        let id = EncodingRounding.reciprocal(d)
+        EncodingRounding.storeHalf(d, block, 0)
+        for j in 0 ..< 32 {
+            block.storeBytes(of: EncodingRounding.truncatedByte((x[j] * id).rounded(.toNearestOrAwayFromZero)),
+                             toByteOffset: 2 + j, as: UInt8.self)
+        }
+    }
+}

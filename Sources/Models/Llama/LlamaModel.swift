@@ -18,6 +18,8 @@ public final class LlamaModel: AdaptableModel {
     public let outputProjection: Linear
     public let rope: RotaryEmbedding
     public let namedParameters: [(name: String, parameter: Parameter)]
+    /// Each parameter's tensor in the checkpoint it was loaded from, by Transformers name.
+    public let sourceTensors: [String: SourceTensor]
 
     /// Gradient checkpointing (mlx_lm's `--grad-checkpoint`): forward keeps only each block's
     /// input (the previous block's output) and backward recomputes a block's forward just before
@@ -51,10 +53,13 @@ public final class LlamaModel: AdaptableModel {
         let qWidth = config.headCount * hd, kvWidth = config.kvHeadCount * hd
         let unpermutes = naming == .gguf && GGUFLlamaLayout.permutesQueryKey(architecture: config.architecture)
         var named: [(String, Parameter)] = []
+        var sources: [String: SourceTensor] = [:]
         func parameter(_ name: String, _ hfName: String, _ shape: [Int],
                        ropeHeads: Int? = nil) throws -> Parameter {
-            let p = try weights.loadParameter(name, shape: shape, ggufLlamaHeads: unpermutes ? ropeHeads : nil)
+            let heads = unpermutes ? ropeHeads : nil
+            let p = try weights.loadParameter(name, shape: shape, ggufLlamaHeads: heads)
             named.append((hfName, p))
+            sources[hfName] = SourceTensor(name: name, permutedHeads: heads)
             return p
         }
         let hfNames = DecoderTensorNaming.huggingFace
@@ -111,6 +116,7 @@ public final class LlamaModel: AdaptableModel {
         }
         self.rope = rope
         namedParameters = named
+        sourceTensors = sources
     }
 
     public var isTied: Bool { outputProjection.weight === embedding.weight }
