@@ -49,14 +49,15 @@ public final class FileBackedMatrix: PackedMatrix, @unchecked Sendable {
 
     private func storedRow(_ r: Int) -> UnsafeRawPointer { base + (rowOrder?[r] ?? r) * rowBytes }
 
+    /// Decodes on the calling thread only: products call it from inside their own parallel loops.
     public func decodeRows(_ range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        let format = GGUFDequantizer.format(type), blocksPerRow = columns / type.blockSize
         if rowOrder == nil {
-            GGUFDequantizer.dequantizeSerially(storedRow(range.lowerBound), type: type,
-                                               count: range.count * columns, into: out)
+            format.decodeBlocks(storedRow(range.lowerBound), count: range.count * blocksPerRow, into: out)
             return
         }
         for (i, r) in range.enumerated() {
-            GGUFDequantizer.dequantizeSerially(storedRow(r), type: type, count: columns, into: out + i * columns)
+            format.decodeBlocks(storedRow(r), count: blocksPerRow, into: out + i * columns)
         }
     }
 

@@ -97,14 +97,16 @@ public final class GGUFFile: @unchecked Sendable {
         return out
     }
 
-    /// The 2-D tensor `name` in its stored form, for decoding row ranges on demand.
-    public func quantizedMatrix(named name: String) throws -> GGUFQuantizedMatrix {
+    /// The 2-D tensor `name` left in the file, decoded row range by row range on demand (rows
+    /// in `rowOrder` when given: matrix row `i` is stored row `rowOrder[i]`). Its type is
+    /// supported and its block scales finite, so decoding never meets a poisoned block.
+    public func quantizedMatrix(named name: String, rowOrder: [Int]? = nil) throws -> FileBackedMatrix {
         let info = try validatedInfo(named: name)
         guard info.dimensions.count == 2 else {
             throw ModelIOError(url, "tensor \"\(name)\" has \(info.dimensions.count) dimensions \(info.dimensions), expected a matrix")
         }
-        return GGUFQuantizedMatrix(name: name, type: info.type, rows: info.dimensions[1],
-                                   rowLength: info.dimensions[0], file: file, byteRange: info.byteRange)
+        return try FileBackedMatrix(file: file, offset: info.byteRange.lowerBound, rows: info.dimensions[1],
+                                    columns: info.dimensions[0], type: info.type, rowOrder: rowOrder, name: name)
     }
 
     /// Checks that tensor `name` can be decoded: a supported type whose block scales are all

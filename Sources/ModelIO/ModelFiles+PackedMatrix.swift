@@ -7,9 +7,7 @@ extension ModelFiles {
         case .gguf(let f):
             let info = try f.info(named: name)
             guard info.shape.count == 2, GGUFDequantizer.supports(info.type), info.type != .f64 else { return nil }
-            try f.validateTensor(named: name)   // NaN / infinite block scales are refused here
-            return try FileBackedMatrix(file: f.file, offset: info.byteRange.lowerBound, rows: info.shape[0],
-                                        columns: info.shape[1], type: info.type, rowOrder: rowOrder, name: name)
+            return try f.quantizedMatrix(named: name, rowOrder: rowOrder)   // refuses NaN / infinite block scales
         case .safeTensors(let c):
             let shard = try c.file(holding: name)
             let info = try shard.info(named: name)

@@ -106,7 +106,7 @@ import TestSupport
     }
 
     @Test func qwenAdapterKeepsRowsInOrder() throws {
-        let adapted = try Self.randomLoRA(try TestPaths.require(TestPaths.qwen05BGGUF), targets: ["q", "k"])
+        let adapted = try Self.randomLoRA(try TestPaths.require(TestPaths.qwenCoderGGUF("0.5B")), targets: ["q", "k"])
         let url = Self.temporaryFile("qwen-adapter.gguf")
         defer { try? FileManager.default.removeItem(at: url) }
         try GGUFAdapterExport.write(adapted, type: .bf16, to: url)

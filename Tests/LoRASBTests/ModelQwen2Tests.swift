@@ -50,12 +50,12 @@ struct Qwen2Parity {
     }
 }
 
-@Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: TestPaths.qwen05BGGUF.path),
+@Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: TestPaths.qwenCoderGGUF("0.5B").path),
                              "needs Qwen2.5-Coder-0.5B-Instruct-Q4_K_M.gguf (scripts/fetch-qwen.sh)"))
 struct ModelQwen2Tests {
     /// Loaded once for the whole suite (Swift Testing makes a fresh instance per test, and
     /// loading 0.5B parameters each time would dominate the suite's run time).
-    nonisolated(unsafe) static let shared = Result { try Qwen2Parity("qwen2-0.5b", TestPaths.qwen05BGGUF) }
+    nonisolated(unsafe) static let shared = Result { try Qwen2Parity("qwen2-0.5b", TestPaths.qwenCoderGGUF("0.5B")) }
     let parity: Qwen2Parity
 
     init() throws { parity = try Self.shared.get() }
@@ -111,11 +111,11 @@ struct ModelQwen2Tests {
     }
 }
 
-@Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: TestPaths.qwen15BGGUF.path),
+@Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: TestPaths.qwenCoderGGUF("1.5B").path),
                              "needs Qwen2.5-Coder-1.5B-Instruct-Q4_K_M.gguf (scripts/fetch-qwen.sh)"))
 struct ModelQwen2Large {
     @Test func logitsAndGreedyContinuationsMatchTransformers() throws {
-        let parity = try Qwen2Parity("qwen2-1.5b", TestPaths.qwen15BGGUF)
+        let parity = try Qwen2Parity("qwen2-1.5b", TestPaths.qwenCoderGGUF("1.5B"))
         let worst = try parity.promptLogitsDifference()
         print("Qwen2.5-Coder-1.5B prompt logits: max abs difference \(worst)")
         #expect(worst <= 1e-3)

@@ -6,7 +6,7 @@ import TestSupport
 /// LoRA-SB on the real Qwen2.5-Coder-0.5B-Instruct Q4_K_M GGUF: a two-step run on a few GSM8K
 /// problems (short sequences, so the suite stays within a few minutes on two cores), and the
 /// resident bytes of the loaded weights. Runs only when the file is present.
-@Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: TestPaths.qwen05BGGUF.path),
+@Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: TestPaths.qwenCoderGGUF("0.5B").path),
                              "needs Qwen2.5-Coder-0.5B-Instruct-Q4_K_M.gguf (scripts/fetch-qwen.sh)"))
 struct QwenFineTuneTests {
     static let targets = ["q", "k", "v", "o", "gate", "up", "down"]
@@ -21,7 +21,7 @@ struct QwenFineTuneTests {
         let trainer = TrainerSettings(iterations: 2, batchSize: 2, learningRate: 1e-4, warmupRatio: 0.5,
                                       seed: 0, stepsPerEval: 0, validationBatches: 0, saveEvery: 0)
         let adapter = AdapterSettings(method: .loraSB, rank: 32, targets: Self.targets, initSamples: 4)
-        let request = FineTuneRequest(model: TestPaths.qwen05BGGUF, data: data, adapter: adapter, trainer: trainer,
+        let request = FineTuneRequest(model: TestPaths.qwenCoderGGUF("0.5B"), data: data, adapter: adapter, trainer: trainer,
                                       maxSequenceLength: 96, output: output, initLearningRate: .fixed(2e-5))
         let job = FineTuneJob(request, say: { print($0) })
         let started = Date()
@@ -49,7 +49,7 @@ struct QwenFineTuneTests {
 
         // The saved adapter on a fresh copy of the base model gives the trained model's
         // validation loss (every answer token's logits enter it).
-        let reloaded = try LoadedModel(TestPaths.qwen05BGGUF)
+        let reloaded = try LoadedModel(TestPaths.qwenCoderGGUF("0.5B"))
         let (adapters, manifest) = try AdapterFolder.load(output, onto: reloaded.network, identity: reloaded.identity)
         #expect(manifest.settings.method == .loraSB && adapters.trainableParameterCount == result.trainableParameters)
         let encoded = try TrainingData.load(job.request.data, family: reloaded.files.config.family)
@@ -66,7 +66,7 @@ struct QwenFineTuneTests {
     /// blocks; the untied output head is its own tensor) after a training step's products have
     /// run; only the norms and the q/k/v biases are fp32.
     @Test func loadedModelHoldsNoFP32CopyOfAFrozenMatrix() throws {
-        let files = try ModelFiles(url: TestPaths.qwen05BGGUF)
+        let files = try ModelFiles(url: TestPaths.qwenCoderGGUF("0.5B"))
         let model = try LlamaModel(files: files)
         guard case .gguf(let file) = files.storage else { Issue.record("Qwen2.5-Coder is a GGUF file"); return }
         let ids = Array(try ModelFixture("qwen2-0.5b").matrix("ids")[0].prefix(12))

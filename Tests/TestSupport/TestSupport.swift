@@ -19,8 +19,6 @@ public enum TestPaths {
     public static func qwenCoderGGUF(_ size: String) -> URL {
         modelCache.appendingPathComponent("Qwen2.5-Coder-\(size)-Instruct-Q4_K_M.gguf")
     }
-    public static var qwen05BGGUF: URL { qwenCoderGGUF("0.5B") }
-    public static var qwen15BGGUF: URL { qwenCoderGGUF("1.5B") }
 
     /// The repository root (the folder holding Package.swift).
     public static var repoRoot: URL {
