@@ -138,8 +138,9 @@ public final class FineTuneJob {
                                communicator: communicator)
         if let layout = data.layout, layout.isRegression, !encoded.validation.isEmpty {
             // A regression's loss says little about ranking: Pearson and Spearman with every validation.
-            loop.validationMetrics = {
-                try HeadScores.scores(model, encoded.validation, layout: layout, batchSize: plan.trainer.batchSize)
+            loop.validationMetrics = { [communicator] in
+                try HeadScores.scores(model, encoded.validation, layout: layout, batchSize: plan.trainer.batchSize,
+                                      communicator: communicator)
             }
         }
         if let checkpoint = attachment.checkpoint { try loop.restore(checkpoint) }
@@ -153,7 +154,8 @@ public final class FineTuneJob {
         if case .finished = outcome {
             finalLoss = loop.validationHistory.last?.loss
             if let layout = data.layout, !encoded.validation.isEmpty {
-                metrics = try HeadScores.scores(model, encoded.validation, layout: layout, batchSize: plan.trainer.batchSize)
+                metrics = try HeadScores.scores(model, encoded.validation, layout: layout, batchSize: plan.trainer.batchSize,
+                                                communicator: communicator)
                     .map { ($0.name, $0.value) }
                 try log?.log([("step", MetricValue.integer(loop.state.step))] + metrics.map { ($0.0, MetricValue.number($0.1)) })
             }
