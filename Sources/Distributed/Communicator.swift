@@ -10,6 +10,8 @@ public protocol Communicator: AnyObject, Sendable {
     func allReduceSum(_ values: UnsafeMutableBufferPointer<Double>) throws
     /// Replaces `bytes` on every process by rank `root`'s.
     func broadcast(_ bytes: UnsafeMutableRawBufferPointer, from root: Int) throws
+    /// Every process's `bytes` (of any length), indexed by rank, on every process.
+    func allGather(_ bytes: [UInt8]) throws -> [[UInt8]]
     func barrier() throws
     /// Ends every process of the run with `code` (a process that stops alone would leave the
     /// others waiting in their next collective).

@@ -35,6 +35,29 @@ public final class MPICommunicator: Communicator {
         try Self.check(lorasb_mpi_broadcast(base, bytes.count, Int32(root)), "MPI_Bcast of \(bytes.count) bytes")
     }
 
+    public func allGather(_ bytes: [UInt8]) throws -> [[UInt8]] {
+        // MPI_Allgatherv needs every rank's count first: slot r of a sum holds rank r's.
+        var counts = [Double](repeating: 0, count: worldSize)
+        counts[rank] = Double(bytes.count)
+        counts = try allReduceSum(counts)
+        let sizes = counts.map { Int($0) }
+        let total = sizes.reduce(0, +)
+        guard total <= Int(Int32.max) else {
+            throw DistributedError("an all-gather of \(total) bytes is larger than MPI's int count allows")
+        }
+        var offsets = [Int32](repeating: 0, count: worldSize)
+        for r in 1..<max(worldSize, 1) { offsets[r] = offsets[r - 1] + Int32(sizes[r - 1]) }
+        var gathered = [UInt8](repeating: 0, count: max(total, 1))
+        let counts32 = sizes.map { Int32($0) }
+        try bytes.withUnsafeBytes { mine in
+            try gathered.withUnsafeMutableBytes { all in
+                try Self.check(lorasb_mpi_allgather_bytes(mine.baseAddress, Int32(bytes.count), all.baseAddress, counts32, offsets),
+                               "MPI_Allgatherv of \(total) bytes")
+            }
+        }
+        return (0..<worldSize).map { r in Array(gathered[Int(offsets[r]) ..< Int(offsets[r]) + sizes[r]]) }
+    }
+
     public func barrier() throws {
         try Self.check(lorasb_mpi_barrier(), "MPI_Barrier")
     }

@@ -1,4 +1,5 @@
 import Adapters
+import Distributed
 import Foundation
 import ModelIO
 import Models
@@ -76,30 +77,52 @@ public struct EvaluationResult: Sendable {
 
 /// Evaluates a (possibly adapted) model on a data split: loss and perplexity, GSM8K accuracy,
 /// or classification metrics. Progress and notes go to `say` / `progress`.
+///
+/// Under `mpirun` every kind of evaluation splits its batches across the processes of
+/// `communicator` and gathers what each batch measured, so every process returns the result
+/// one process computes; rank 0 alone reports progress and writes files (the generations, the
+/// logits dump).
 public final class EvaluationJob {
     public let request: EvaluationRequest
     let opener: ModelOpening
+    let communicator: any Communicator
     let progress: (String) -> Void
 
     /// `opener` hands out the model's files (share the training run's to open them once).
     public init(_ request: EvaluationRequest, opener: ModelOpening = ModelOpener(),
+                communicator: any Communicator = SingleProcess(),
                 progress: @escaping (String) -> Void = { _ in }) {
         self.request = request
         self.opener = opener
-        self.progress = progress
+        self.communicator = communicator
+        self.progress = communicator.isRoot ? progress : { _ in }
     }
 
+    /// Opens the model and the request's adapter, then evaluates.
     public func run() throws -> EvaluationResult {
+        try validate()
+        try InputAgreement.check([request.model] + (request.adapter.map { [$0] } ?? []), on: communicator)
+        return try run(on: try AdaptedModel(model: request.model, adapter: request.adapter, opener: opener))
+    }
+
+    /// Evaluates a model already in memory (an adapter just trained; `request.adapter` unused).
+    public func run(on adapted: AdaptedModel) throws -> EvaluationResult {
         let r = request
-        guard r.batchSize >= 1 else { throw SettingError("batchSize", "must be at least 1, got \(r.batchSize)") }
-        if let m = r.maxNewTokens, m < 1 { throw SettingError("maxNewTokens", "must be at least 1, got \(m)") }
-        if let limit = r.limit, limit < 1 { throw SettingError("limit", "must be at least 1, got \(limit)") }
-        let adapted = try AdaptedModel(model: r.model, adapter: r.adapter, opener: opener)
+        try validate()
+        try InputAgreement.check([r.data.path], on: communicator)
         try adapted.model.network.use(r.precision)
         switch adapted.model.task {
         case .causalLM: return try evaluateDecoder(adapted)
         case .sequenceClassification: return try evaluateClassifier(adapted)
         }
+    }
+
+    /// Refuses settings no evaluation could run with, before anything is read.
+    func validate() throws {
+        let r = request
+        guard r.batchSize >= 1 else { throw SettingError("batchSize", "must be at least 1, got \(r.batchSize)") }
+        if let m = r.maxNewTokens, m < 1 { throw SettingError("maxNewTokens", "must be at least 1, got \(m)") }
+        if let limit = r.limit, limit < 1 { throw SettingError("limit", "must be at least 1, got \(limit)") }
     }
 
     // MARK: decoders
@@ -111,7 +134,7 @@ public final class EvaluationJob {
             throw DataError(path: model.url.path, "classification metrics need an encoder with a classification head")
         }
         if let family = try taskFamily() {
-            return try TaskEvaluation(request: r, family: family, progress: progress).run(model)
+            return try TaskEvaluation(request: r, family: family, communicator: communicator, progress: progress).run(model)
         }
         let file = try r.data.file(of: r.split, fileExtension: "jsonl")
         let dataset = try LanguageModelingDataset.load(file, format: r.data.languageModelingFormat)
@@ -121,8 +144,8 @@ public final class EvaluationJob {
         let truncation = try SequenceTruncation(maxLength: r.maxSequenceLength)
         let encoded = truncation.apply(try examples.map(format.encode)).examples
         guard !encoded.isEmpty else { throw DataError(file, "no example has a target token") }
-        if let dump = r.dumpLogits { try dumpLogits(model, encoded, to: dump) }
-        let (loss, perplexity, targets) = try Evaluation.loss(model, encoded, batchSize: r.batchSize)
+        if let dump = r.dumpLogits, communicator.isRoot { try dumpLogits(model, encoded, to: dump) }
+        let (loss, perplexity, targets) = try Evaluation.loss(model, encoded, batchSize: r.batchSize, communicator: communicator)
         return EvaluationResult(metric: .loss, file: file.path, examples: encoded.count,
                                 values: [("loss", loss), ("perplexity", perplexity), ("target_tokens", Double(targets))])
     }
@@ -164,9 +187,10 @@ public final class EvaluationJob {
         guard dataset.count > 0 else { throw DataError(file, "no examples to evaluate") }
         let examples = try layout.encode(dataset, with: model.tokenizer,
                                          maxLength: min(r.maxSequenceLength, model.files.config.maxPositions)).examples
-        if let dump = r.dumpLogits { try dumpLogits(model, examples, to: dump) }
-        var values = try HeadScores.scores(model, examples, layout: layout, batchSize: r.batchSize, allMetrics: true)
-        let loss = try Evaluation.loss(model, examples, batchSize: r.batchSize)
+        if let dump = r.dumpLogits, communicator.isRoot { try dumpLogits(model, examples, to: dump) }
+        var values = try HeadScores.scores(model, examples, layout: layout, batchSize: r.batchSize, allMetrics: true,
+                                           communicator: communicator)
+        let loss = try Evaluation.loss(model, examples, batchSize: r.batchSize, communicator: communicator)
         values.append(("loss", loss.loss))
         return EvaluationResult(metric: .classification, file: file.path, examples: examples.count, values: values)
     }

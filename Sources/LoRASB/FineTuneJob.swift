@@ -87,6 +87,10 @@ public final class FineTuneJob {
     let say: (String) -> Void
     /// The processes of an `mpirun` launch (one otherwise); rank 0 alone writes and reports.
     let communicator: any Communicator
+    /// The model with the adapter it trained, after a finished `run` (nil before, and after an
+    /// interrupted one): an evaluation right after training scores it as it is in memory, on
+    /// every process alike, without reading the folder only rank 0 writes.
+    public private(set) var trained: AdaptedModel?
 
     /// `opener` hands out the model's files; share one with later stages (an evaluation of the
     /// trained adapter) so the run opens them once.
@@ -138,8 +142,9 @@ public final class FineTuneJob {
                                communicator: communicator)
         if let layout = data.layout, layout.isRegression, !encoded.validation.isEmpty {
             // A regression's loss says little about ranking: Pearson and Spearman with every validation.
-            loop.validationMetrics = {
-                try HeadScores.scores(model, encoded.validation, layout: layout, batchSize: plan.trainer.batchSize)
+            loop.validationMetrics = { [communicator] in
+                try HeadScores.scores(model, encoded.validation, layout: layout, batchSize: plan.trainer.batchSize,
+                                      communicator: communicator)
             }
         }
         if let checkpoint = attachment.checkpoint { try loop.restore(checkpoint) }
@@ -153,11 +158,13 @@ public final class FineTuneJob {
         if case .finished = outcome {
             finalLoss = loop.validationHistory.last?.loss
             if let layout = data.layout, !encoded.validation.isEmpty {
-                metrics = try HeadScores.scores(model, encoded.validation, layout: layout, batchSize: plan.trainer.batchSize)
+                metrics = try HeadScores.scores(model, encoded.validation, layout: layout, batchSize: plan.trainer.batchSize,
+                                                communicator: communicator)
                     .map { ($0.name, $0.value) }
                 try log?.log([("step", MetricValue.integer(loop.state.step))] + metrics.map { ($0.0, MetricValue.number($0.1)) })
             }
             say("saved the adapter to \(r.output.path)")
+            trained = AdaptedModel(model: model, adapters: attachment.adapters, manifest: attachment.manifest)
         }
         return FineTuneResult(outcome: outcome, trainableParameters: attachment.adapters.trainableParameterCount,
                               totalParameters: model.files.parameterCount,

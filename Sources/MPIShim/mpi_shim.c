@@ -57,6 +57,10 @@ int lorasb_mpi_broadcast(void *bytes, size_t count, int root) {
     return MPI_SUCCESS;
 }
 
+int lorasb_mpi_allgather_bytes(const void *bytes, int count, void *gathered, const int *counts, const int *offsets) {
+    return MPI_Allgatherv(bytes, count, MPI_BYTE, gathered, counts, offsets, MPI_BYTE, MPI_COMM_WORLD);
+}
+
 int lorasb_mpi_barrier(void) { return MPI_Barrier(MPI_COMM_WORLD); }
 
 void lorasb_mpi_abort(int code) { MPI_Abort(MPI_COMM_WORLD, code); }
@@ -78,6 +82,11 @@ int lorasb_mpi_size(int *size) { *size = 1; return 0; }
 int lorasb_mpi_allreduce_sum_float(float *values, size_t count) { (void)values; (void)count; return 0; }
 int lorasb_mpi_allreduce_sum_double(double *values, size_t count) { (void)values; (void)count; return 0; }
 int lorasb_mpi_broadcast(void *bytes, size_t count, int root) { (void)bytes; (void)count; (void)root; return 0; }
+int lorasb_mpi_allgather_bytes(const void *bytes, int count, void *gathered, const int *counts, const int *offsets) {
+    (void)counts;
+    memcpy((char *)gathered + offsets[0], bytes, (size_t)count);
+    return 0;
+}
 int lorasb_mpi_barrier(void) { return 0; }
 void lorasb_mpi_abort(int code) { exit(code); }
 void lorasb_mpi_error_string(int code, char *text, size_t capacity) { snprintf(text, capacity, "error %d", code); }

@@ -4,7 +4,8 @@ import Tensor
 import XCTest
 
 /// A process of a pretend world in which every process holds the same values: a sum over the
-/// world is the values times its size. Records the size of every all-reduce.
+/// world is the values times its size, an all-gather this process's bytes from every rank.
+/// Records the size of every all-reduce.
 private final class UniformWorld: Communicator, @unchecked Sendable {
     let rank: Int
     let worldSize: Int
@@ -19,6 +20,7 @@ private final class UniformWorld: Communicator, @unchecked Sendable {
         for i in values.indices { values[i] *= Double(worldSize) }
     }
     func broadcast(_ bytes: UnsafeMutableRawBufferPointer, from root: Int) throws {}
+    func allGather(_ bytes: [UInt8]) throws -> [[UInt8]] { Array(repeating: bytes, count: worldSize) }
     func barrier() throws {}
     func abort(code: Int32) -> Never { fatalError("abort \(code)") }
 }
@@ -32,6 +34,25 @@ final class CommunicatorTests: XCTestCase {
                 XCTAssertLessThanOrEqual(shares.map(\.count).max()! - shares.map(\.count).min()!, 1)
             }
         }
+    }
+
+    func testUnitsGoRoundRobinAndComeBackInUnitOrder() throws {
+        for size in 1...4 {
+            for count in 0...9 {
+                let units = (0..<size).flatMap { Array(UniformWorld(rank: $0, worldSize: size).units(of: count)) }
+                XCTAssertEqual(units.sorted(), Array(0..<count), "\(count) units on \(size) ranks")
+            }
+        }
+        // Every rank of this world sends rank 0's results (units 0, 2, 4): unit u is taken
+        // from rank u mod 2's list at u / 2.
+        let world = UniformWorld(rank: 0, worldSize: 2)
+        XCTAssertEqual(try world.map(units: 5) { "unit \($0)" }, ["unit 0", "unit 0", "unit 2", "unit 2", "unit 4"])
+        XCTAssertEqual(try world.rootValue { [1.5, -.infinity] }, [1.5, -.infinity])
+        // Rank 1 of 2 runs one of three units; rank 0's list (its copy) lacks unit 2.
+        XCTAssertThrowsError(try UniformWorld(rank: 1, worldSize: 2).map(units: 3) { $0 })
+        XCTAssertEqual(try SingleProcess().map(units: 3) { $0 * 10 }, [0, 10, 20])
+        XCTAssertEqual(try SingleProcess().allGather([1, 2]), [[1, 2]])
+        XCTAssertTrue(try world.any(true))
     }
 
     func testBucketsPackTensorsAndWriteTheSumsBack() throws {

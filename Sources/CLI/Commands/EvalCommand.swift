@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import LoRASB
 
@@ -29,8 +30,10 @@ struct EvalCommand: Command {
     static func run(_ args: Arguments) throws {
         let request = try makeRequest(args)
         let printer = ProgressPrinter.standardError()
-        let job = EvaluationJob(request) { printer.update($0) }
-        let result = try job.run()
+        // Under mpirun the processes share the examples; rank 0 alone prints and writes.
+        let world = try World.communicator()
+        let result = try EvaluationJob(request, communicator: world) { printer.update($0) }.run()
+        guard world.isRoot else { return }
         printer.finish()
         if args.has("json") {
             var object: [String: Any] = ["metric": result.metric.rawValue, "file": result.file, "examples": result.examples]

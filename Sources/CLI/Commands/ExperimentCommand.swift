@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import LoRASB
 
@@ -74,6 +75,8 @@ struct ExperimentCommand: Command {
         if checkpointing { command += " --grad-checkpoint" }
         let printer = ProgressPrinter.standardError()
         let say: (String) -> Void = { printer.message($0) }
+        // Under mpirun every run trains data-parallel; rank 0 alone prints and writes.
+        let world = try World.communicator()
 
         if args.has("dry-run") {
             var throughput = name == .glue ? ExperimentThroughput.miniLM : ExperimentThroughput.smolLM2
@@ -84,16 +87,17 @@ struct ExperimentCommand: Command {
                 throughput.forward *= factor
                 throughput.generation *= factor
             }
-            let runner = ExperimentRunner(suite: suite, output: output, command: command, say: say)
+            let runner = ExperimentRunner(suite: suite, output: output, command: command, say: say, communicator: world)
             let plan = try ExperimentPlan.make(suite, throughput: throughput, runs: try runner.plannedRuns()) { run in
                 (try? runner.finishedRecord(run)) != nil
             }
-            print(plan.text, terminator: "")
+            if world.isRoot { print(plan.text, terminator: "") }
             return
         }
         if args.has("report-only") {
-            let runner = ExperimentRunner(suite: suite, output: output, command: command, say: say)
+            let runner = ExperimentRunner(suite: suite, output: output, command: command, say: say, communicator: world)
             let records = try runner.writeReport()
+            guard world.isRoot else { return }
             print("\(records.count) of \(suite.configurations.count * suite.seeds.count) runs of the table finished; wrote \(runner.tableURL.path) and \(runner.plotURL.path)")
             return
         }
@@ -102,9 +106,10 @@ struct ExperimentCommand: Command {
         }
         defer { interrupt.cancel() }
         let runner = ExperimentRunner(suite: suite, output: output, command: command, say: say,
-                                      progress: printer, interrupt: interrupt)
+                                      progress: printer, interrupt: interrupt, communicator: world)
         if checkpointing { runner.gradientCheckpointing = true }
         let outcome = try runner.run()
+        guard world.isRoot else { if outcome.interrupted { exit(130) }; return }
         printer.finish()
         print("\(outcome.ran.count) runs trained, \(outcome.skipped.count) skipped as finished; \(outcome.records.count) of \(suite.configurations.count * suite.seeds.count) in the table")
         print("wrote \(outcome.table.path)")

@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import ModelIO
 import Training
@@ -19,6 +20,11 @@ public struct ExperimentOutcome: Sendable {
 /// for its accuracies) into its own run folder, skipping runs whose folder already holds a
 /// finished record with the same settings, then writes the results table and the loss plot.
 ///
+/// Under `mpirun` every run trains data-parallel and its accuracies are evaluated split across
+/// the processes; rank 0 alone reads and writes the results folder (records, table, plot) and
+/// tells the others which runs are finished, so every process runs the same runs in the same
+/// order whatever files it sees.
+///
 /// Layout under `output`: `<suite>.md`, `<suite>-loss.svg`, `runs/<suite>/<run id>/`
 /// (smoke scale: `<suite>-smoke…`, so a smoke run never stands in for a full one).
 public final class ExperimentRunner {
@@ -29,18 +35,22 @@ public final class ExperimentRunner {
     let say: (String) -> Void
     let progress: ProgressPrinter?
     let interrupt: InterruptMonitor?
+    /// The processes of an `mpirun` launch (one otherwise).
+    let communicator: any Communicator
     /// Every run's `FineTuneRequest.gradientCheckpointing` (nil: the request's default). The
     /// results do not depend on it, so finished runs made either way count as finished.
     public var gradientCheckpointing: Bool?
 
     public init(suite: ExperimentSuite, output: URL, command: String? = nil, say: @escaping (String) -> Void,
-                progress: ProgressPrinter? = nil, interrupt: InterruptMonitor? = nil) {
+                progress: ProgressPrinter? = nil, interrupt: InterruptMonitor? = nil,
+                communicator: any Communicator = SingleProcess()) {
         self.suite = suite
         self.output = output
         self.command = command ?? "lorasb experiment --suite \(suite.name.rawValue) --scale \(suite.scale.rawValue)"
-        self.say = say
-        self.progress = progress
+        self.say = communicator.isRoot ? say : { _ in }
+        self.progress = communicator.isRoot ? progress : nil
         self.interrupt = interrupt
+        self.communicator = communicator
     }
 
     /// `decoder` or `decoder-smoke`.
@@ -86,16 +96,21 @@ public final class ExperimentRunner {
 
     /// The finished record of `run`, if its folder holds one made with the current settings.
     public func finishedRecord(_ run: ExperimentRun) throws -> ExperimentRecord? {
-        guard let record = try ExperimentRecord.load(from: runFolder(run)),
-              record.spec == spec(run), record.run == run else { return nil }
-        return record
+        try finishedRecords([run])[run.id]
     }
 
-    /// The finished records of `runs`, by run id.
+    /// The finished records of `runs`, by run id, as rank 0 reads them (every process calls
+    /// this alike and gets rank 0's answer).
     func finishedRecords(_ runs: [ExperimentRun]) throws -> [String: ExperimentRecord] {
-        var out: [String: ExperimentRecord] = [:]
-        for run in runs { if let r = try finishedRecord(run) { out[run.id] = r } }
-        return out
+        try communicator.rootValue {
+            var out: [String: ExperimentRecord] = [:]
+            for run in runs {
+                if let record = try ExperimentRecord.load(from: runFolder(run)), record.spec == spec(run), record.run == run {
+                    out[run.id] = record
+                }
+            }
+            return out
+        }
     }
 
     /// The runs the table shows, at the rates chosen so far (a configuration whose tuning is
@@ -115,7 +130,7 @@ public final class ExperimentRunner {
     /// chosen rates), then writes the table and the plot. Each run's record is saved as soon as
     /// it finishes, so an interrupted suite continues with the runs not yet done.
     public func run() throws -> ExperimentOutcome {
-        try createFolder(runsFolder)
+        if communicator.isRoot { try createFolder(runsFolder) }
         var ran: [String] = []
         var skipped: [String] = []
         var interrupted = !(try execute(suite.tuningRuns, phase: "tuning", ran: &ran, skipped: &skipped))
@@ -145,7 +160,8 @@ public final class ExperimentRunner {
             say(String(format: "%@ %@: validation loss %@, %.1f s training, %.1f s in all", counter, run.id,
                        ExperimentResultsTable.format(record.metrics[ExperimentRecord.validationLoss]),
                        record.trainingSeconds, record.wallSeconds))
-            if interrupt?.isInterrupted == true { return false }
+            // A Ctrl-C seen by any process stops every one after this run.
+            if try communicator.any(interrupt?.isInterrupted == true) { return false }
         }
         return true
     }
@@ -157,7 +173,7 @@ public final class ExperimentRunner {
             throw ExperimentError(c.id, "the suite has no task \(c.task)")
         }
         let folder = runFolder(run)
-        if FileManager.default.fileExists(atPath: folder.path) {
+        if communicator.isRoot, FileManager.default.fileExists(atPath: folder.path) {
             do { try FileManager.default.removeItem(at: folder) } catch {
                 throw ExperimentError(folder.path, "cannot remove an unfinished run: \(error.localizedDescription)")
             }
@@ -173,8 +189,9 @@ public final class ExperimentRunner {
         if let gradientCheckpointing { request.gradientCheckpointing = gradientCheckpointing }
         // Training and the accuracy evaluation share one opening of the model's files.
         let opener = ModelOpener()
-        let result = try FineTuneJob(request, opener: opener, say: say).run(progress: progress, interrupt: interrupt)
-        guard case .finished = result.outcome else { return nil }
+        let job = FineTuneJob(request, opener: opener, communicator: communicator, say: say)
+        let result = try job.run(progress: progress, interrupt: interrupt)
+        guard case .finished = result.outcome, let trained = job.trained else { return nil }
 
         var metrics: [String: Double] = [:]
         metrics[ExperimentRecord.validationLoss] = result.finalValidationLoss
@@ -187,35 +204,39 @@ public final class ExperimentRunner {
         for accuracy in suite.accuracies {
             let printer = progress
             let evaluated = try EvaluationJob(accuracy.request(model: suite.model, adapter: folder), opener: opener,
-                                              progress: { printer?.update($0) }).run()
+                                              communicator: communicator, progress: { printer?.update($0) }).run(on: trained)
             progress?.finish()
             for (name, value) in evaluated.values { metrics[accuracy.metric(name)] = value }
             metrics[accuracy.metric("problems")] = Double(evaluated.examples)
             evaluationSeconds = Date().timeIntervalSince(evaluationStart)
         }
-        let log = try RunMetricsLog.read(folder.appendingPathComponent("metrics.jsonl"))
-        // Optimizer moments are only needed to resume a run mid-way, which the suite never
-        // does; for full fine-tuning they are three copies of the model.
-        try? FileManager.default.removeItem(at: folder.appendingPathComponent("checkpoints"))
-        let initSeconds = result.initialisation.map { $0.gradientSeconds + $0.svdSeconds }
-        let record = ExperimentRecord(run: run, spec: spec(run), trainableParameters: result.trainableParameters,
-                                      totalParameters: result.totalParameters, metrics: metrics,
-                                      initSeconds: initSeconds, trainingSeconds: result.trainingSeconds,
-                                      evaluationSeconds: evaluationSeconds,
-                                      wallSeconds: Date().timeIntervalSince(started), tokens: log.tokens)
-        try record.save(in: folder)
-        return record
+        // Rank 0 writes the record from its run folder; every process returns it.
+        return try communicator.rootValue {
+            let log = try RunMetricsLog.read(folder.appendingPathComponent("metrics.jsonl"))
+            // Optimizer moments are only needed to resume a run mid-way, which the suite never
+            // does; for full fine-tuning they are three copies of the model.
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent("checkpoints"))
+            let initSeconds = result.initialisation.map { $0.gradientSeconds + $0.svdSeconds }
+            let record = ExperimentRecord(run: run, spec: spec(run), trainableParameters: result.trainableParameters,
+                                          totalParameters: result.totalParameters, metrics: metrics,
+                                          initSeconds: initSeconds, trainingSeconds: result.trainingSeconds,
+                                          evaluationSeconds: evaluationSeconds,
+                                          wallSeconds: Date().timeIntervalSince(started), tokens: log.tokens)
+            try record.save(in: folder)
+            return record
+        }
     }
 
-    /// Writes the table and plot from the finished run folders; returns the records the table
-    /// shows (every finished seed at the chosen rates).
+    /// Writes the table and plot from the finished run folders (rank 0); returns the records the
+    /// table shows (every finished seed at the chosen rates) on every process.
     @discardableResult
     public func writeReport() throws -> [ExperimentRecord] {
-        try createFolder(output)
         let tuning = try finishedRecords(suite.tuningRuns)
         let final = try finalRuns()
         let finished = try finishedRecords(final)
         let records = final.compactMap { finished[$0.id] }
+        guard communicator.isRoot else { return records }
+        try createFolder(output)
         // One curve per configuration: its first seed's run.
         var logs: [String: RunMetricsLog] = [:]
         for run in final where run.seed == suite.seed {

@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import Training
 
@@ -8,19 +9,21 @@ enum HeadScores {
     static let defaultClassificationMetrics: [ClassificationMetric] = [.accuracy, .f1, .matthewsCorrelation]
 
     /// The headline metrics of `layout` first; with `allMetrics`, a classifier's other metrics
-    /// follow them.
+    /// follow them. The processes of `communicator` each score their share of the batches;
+    /// the metrics are computed from every example's output, as in one process.
     static func scores(_ model: LoadedModel, _ examples: [TokenizedExample], layout: ClassificationLayout,
-                       batchSize: Int, allMetrics: Bool = false) throws -> [(name: String, value: Double)] {
+                       batchSize: Int, allMetrics: Bool = false,
+                       communicator: any Communicator) throws -> [(name: String, value: Double)] {
         switch layout {
         case .regression:
-            let outputs = try Evaluation.regressionOutputs(model, examples, batchSize: batchSize)
+            let outputs = try Evaluation.regressionOutputs(model, examples, batchSize: batchSize, communicator: communicator)
             let references = examples.map { $0.value ?? .nan }
             return RegressionMetric.allCases.map { ($0.rawValue, $0.score(predictions: outputs, references: references)) }
         case .classes(let labels, let task):
             let own = task?.metrics ?? []
             let headline = own.isEmpty ? defaultClassificationMetrics : own
             let metrics = allMetrics ? headline + ClassificationMetric.allCases.filter { !headline.contains($0) } : headline
-            let predicted = try Evaluation.predictions(model, examples, batchSize: batchSize)
+            let predicted = try Evaluation.predictions(model, examples, batchSize: batchSize, communicator: communicator)
             let references = examples.map { $0.label ?? -1 }
             let positive = task?.positiveLabel.flatMap { labels.firstIndex(of: $0) }
             return Evaluation.classificationScores(predictions: predicted, references: references,

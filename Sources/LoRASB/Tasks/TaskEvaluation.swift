@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import ModelIO
 import Models
@@ -7,21 +8,40 @@ import Training
 /// by likelihood, judged by the family, with a progress line per problem, accuracy and its 95%
 /// interval per set and (for several sets) their mean, and optionally every answer written as
 /// one JSON line.
+///
+/// The problems run in batches of `batchSize` within each set, and the processes of
+/// `communicator` share out whole batches: a problem's greedy generation sees the same
+/// left-padded neighbours however many processes run, so every answer (and the accuracy) is
+/// the one a single process gives. Every process returns the same result; only rank 0 writes
+/// the generations file.
 struct TaskEvaluation {
     let request: EvaluationRequest
     let family: any TaskFamily
+    let communicator: any Communicator
     let progress: (String) -> Void
 
     /// One problem's outcome, as the generations file records it.
-    struct Record {
+    struct Record: Codable {
         var set: String
         var question: String
         var generated: String?
-        var logProbabilities: [(String, Double)]?
+        var logProbabilities: [ScoredAnswer]?
         var judgement: TaskJudgement
         var reference: String
         /// The prompt was longer than `maxSequenceLength` tokens: not run, scored wrong.
         var tooLong = false
+    }
+
+    /// Likelihood scoring: a candidate answer and its log-probability after the prompt.
+    struct ScoredAnswer: Codable {
+        var answer: String
+        var logProbability: Double
+    }
+
+    /// The problems of one set answered together: a generation batch.
+    struct Batch {
+        var set: Int
+        var problems: Range<Int>
     }
 
     func run(_ model: LoadedModel) throws -> EvaluationResult {
@@ -32,79 +52,53 @@ struct TaskEvaluation {
         guard family.scorings.contains(r.scoring) else {
             throw SettingError("scoring", "task \(family.name) scores by \(family.scorings.map(\.rawValue).joined(separator: " or ")), not \(r.scoring.rawValue)")
         }
-        let maxNewTokens = r.maxNewTokens ?? family.maxNewTokens
-        let format = try PromptFormat(tokenizer: model.tokenizer, override: r.chatTemplate ?? family.chatTemplate)
         let sets = try family.evaluationSets(r.data, split: r.split).map { set -> TaskEvaluationSet in
             var s = set
             if let limit = r.limit { s.problems = Array(s.problems.prefix(limit)) }
             return s
         }
         guard sets.contains(where: { !$0.problems.isEmpty }) else { throw DataError(r.data.path, "no problems to evaluate") }
+        let answerer = try TaskAnswerer(request: r, family: family, model: model, decoder: decoder)
 
-        let total = sets.reduce(0) { $0 + $1.problems.count }
+        let batches = sets.indices.flatMap { s in
+            stride(from: 0, to: sets[s].problems.count, by: r.batchSize).map {
+                Batch(set: s, problems: $0 ..< min($0 + r.batchSize, sets[s].problems.count))
+            }
+        }
+        // Progress counts this process's problems: its share of each set, and of all.
+        var share = [Int](repeating: 0, count: sets.count)
+        for b in communicator.units(of: batches.count) { share[batches[b].set] += batches[b].problems.count }
+        let mine = share.reduce(0, +)
+        var done = [Int](repeating: 0, count: sets.count), correct = done
         let started = Date()
-        var done = 0
+        let answered = try communicator.map(units: batches.count) { b -> [Record] in
+            let batch = batches[b], set = sets[batch.set]
+            let records = try answerer.answer(set.problems[batch.problems], of: set)
+            for record in records {
+                done[batch.set] += 1
+                if record.judgement.correct { correct[batch.set] += 1 }
+                let finished = done.reduce(0, +)
+                let elapsed = Date().timeIntervalSince(started)
+                let eta = Double(mine - finished) * elapsed / Double(finished)
+                progress(String(format: "%@ %d/%d  accuracy %.4f  %@ elapsed, %@ left", set.name, done[batch.set], share[batch.set],
+                                Double(correct[batch.set]) / Double(done[batch.set]),
+                                TrainingProgress.clock(elapsed), TrainingProgress.clock(eta)))
+            }
+            return records
+        }
         var records: [Record] = []
         var scores: [(name: String, correct: Int, total: Int, unanswered: Int, tooLong: Int)] = []
-        for set in sets where !set.problems.isEmpty {
-            var correct = 0, unanswered = 0, tooLong = 0
-            func finish(_ index: Int, _ record: Record) {
-                records.append(record)
-                if record.judgement.correct { correct += 1 }
-                if record.judgement.predicted == nil { unanswered += 1 }
-                if record.tooLong { tooLong += 1 }
-                done += 1
-                let elapsed = Date().timeIntervalSince(started)
-                let eta = Double(total - done) * elapsed / Double(done)
-                progress(String(format: "%@ %d/%d  accuracy %.4f  %@ elapsed, %@ left", set.name, index + 1, set.problems.count,
-                                Double(correct) / Double(index + 1), TrainingProgress.clock(elapsed), TrainingProgress.clock(eta)))
-            }
-            let prompts = try set.problems.map { model.tokenizer.encode(try format.promptText($0.prompt)).ids }
-            switch r.scoring {
-            case .generation:
-                var start = 0
-                while start < prompts.count {
-                    let chunk = Array(start..<min(prompts.count, start + r.batchSize))
-                    let runnable = chunk.filter { prompts[$0].count <= r.maxSequenceLength }
-                    let outputs = runnable.isEmpty ? [] : try decoder.generate(prompts: runnable.map { prompts[$0] },
-                                                                               options: GenerationOptions(maxNewTokens: maxNewTokens))
-                    for i in chunk {
-                        let p = set.problems[i]
-                        if let k = runnable.firstIndex(of: i) {
-                            let text = model.tokenizer.decode(outputs[k], skipSpecialTokens: true)
-                            finish(i, Record(set: set.name, question: p.question, generated: text, judgement: p.judge(text), reference: p.reference))
-                        } else {
-                            finish(i, Record(tooLong: p, in: set))
-                        }
-                    }
-                    start += chunk.count
-                }
-            case .likelihood:
-                for (i, p) in set.problems.enumerated() {
-                    guard !p.choices.isEmpty else { throw DataError(set.file, "problem \(i + 1) has no candidate answers to score") }
-                    let context = try format.promptText(p.prompt) + p.answerLeadIn
-                    let ids = ContinuationLikelihood.tokens(context: context, continuations: p.choices, tokenizer: model.tokenizer)
-                    let longest = ids.context.count + (ids.continuations.map(\.count).max() ?? 0)
-                    guard longest <= r.maxSequenceLength else {
-                        finish(i, Record(tooLong: p, in: set))
-                        continue
-                    }
-                    let logps = try ContinuationLikelihood.logProbabilities(decoder, context: ids.context, continuations: ids.continuations,
-                                                                           padTokenID: model.padTokenID)
-                    // The first of equally likely answers wins.
-                    var best = 0
-                    for k in logps.indices where logps[k] > logps[best] { best = k }
-                    finish(i, Record(set: set.name, question: p.question, logProbabilities: Array(zip(p.choices, logps)),
-                                     judgement: TaskJudgement(predicted: p.choices[best], correct: p.choices[best] == p.reference),
-                                     reference: p.reference))
-                }
-            }
+        for (s, set) in sets.enumerated() where !set.problems.isEmpty {
+            let ofSet = zip(batches, answered).filter { $0.0.set == s }.flatMap(\.1)
+            records += ofSet
+            let tooLong = ofSet.filter(\.tooLong).count
             if tooLong > 0 {
                 progress("\(set.name): \(tooLong) of \(set.problems.count) prompts are longer than maxSequenceLength (\(r.maxSequenceLength) tokens): not run, scored wrong")
             }
-            scores.append((set.name, correct, set.problems.count, unanswered, tooLong))
+            scores.append((set.name, ofSet.filter(\.judgement.correct).count, set.problems.count,
+                           ofSet.filter { $0.judgement.predicted == nil }.count, tooLong))
         }
-        if let out = r.generationsOutput { try TaskEvaluation.write(records, to: out) }
+        if let out = r.generationsOutput, communicator.isRoot { try TaskEvaluation.write(records, to: out) }
 
         var values: [(name: String, value: Double)] = []
         let mean = BinomialInterval.mean(of: scores.map { ($0.correct, $0.total) })
@@ -125,7 +119,7 @@ struct TaskEvaluation {
             }
         }
         return EvaluationResult(metric: .task, file: sets.count == 1 ? sets[0].file.path : r.data.path.path,
-                                examples: total, values: values, task: family.name, scoring: r.scoring)
+                                examples: records.count, values: values, task: family.name, scoring: r.scoring)
     }
 
     /// One JSON line per problem: set, question, generation (or each answer's log-probability),
@@ -139,7 +133,7 @@ struct TaskEvaluation {
             ]
             if let g = r.generated { object["generated"] = g }
             if let scores = r.logProbabilities {
-                object["log_probabilities"] = Dictionary(scores, uniquingKeysWith: { a, _ in a })
+                object["log_probabilities"] = Dictionary(scores.map { ($0.answer, $0.logProbability) }, uniquingKeysWith: { a, _ in a })
             }
             if r.tooLong { object["too_long"] = true }
             lines += try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])

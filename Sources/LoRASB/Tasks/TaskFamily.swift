@@ -61,7 +61,7 @@ public struct TaskEvaluationSet: Sendable {
 }
 
 /// What the scoring of one answer found.
-public struct TaskJudgement: Equatable, Sendable {
+public struct TaskJudgement: Equatable, Sendable, Codable {
     /// The answer read from the model's output; nil when it gave none.
     public var predicted: String?
     public var correct: Bool

@@ -15,6 +15,9 @@ int lorasb_mpi_size(int *size);
 int lorasb_mpi_allreduce_sum_float(float *values, size_t count);
 int lorasb_mpi_allreduce_sum_double(double *values, size_t count);
 int lorasb_mpi_broadcast(void *bytes, size_t count, int root);
+/// MPI_Allgatherv of bytes: rank r's `count` bytes land at `gathered + offsets[r]` on every
+/// process; `counts[r]` is rank r's count (known beforehand, as MPI needs).
+int lorasb_mpi_allgather_bytes(const void *bytes, int count, void *gathered, const int *counts, const int *offsets);
 int lorasb_mpi_barrier(void);
 /// MPI_Abort: ends every process of the job (a rank that stops alone would leave the others
 /// waiting in their next collective).
