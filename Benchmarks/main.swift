@@ -46,7 +46,7 @@ let sections: [any BenchmarkSection] = [
                        body: { try TrainingStepWorkloads.smolLM2(.lora) }),
     ComparisonWorkload(name: "full-step-smollm2", summary: "full fine-tuning step, SmolLM2 4×256",
                        body: { try TrainingStepWorkloads.smolLM2(.full, repetitions: 1) }),
-]
+] + GGUFGenerationWorkloads.sections
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--list") || arguments.contains("--help") || arguments.contains("-h") {

@@ -1,0 +1,136 @@
+import Foundation
+import LoRASB
+@testable import Models
+import Testing
+import TestSupport
+
+/// Our forward pass and greedy decoding against a real llama.cpp (the one scripts/llama-cpp.sh
+/// builds) on the same GGUF files and token ids, from the fixtures of
+/// scripts/llama_cpp_parity.py: the base models, the base models with our adapter exported as a
+/// llama.cpp LoRA GGUF (`--lora`), and our merged GGUF. The adapter and merged cases run our model
+/// with the adapter folder loaded; they skip while their fixtures are absent.
+///
+/// Why the tolerance is not float rounding: llama.cpp multiplies quantised weights by activations
+/// it first quantises to 8 bits (Q8_0/Q8_K blocks), where we multiply by the fp32 activations, so
+/// its logits differ from an exact dequantised forward by that activation rounding carried
+/// through every layer. The bounds below are set from the base models' measured difference.
+enum LlamaCppParity {
+    /// max |Δ| allowed between our logits and llama.cpp's, per model; measured on the base
+    /// models over every recorded logit (all positions, top-8 and 32 probe ids, and the whole
+    /// last-position row when present): SmolLM2 0.0, Qwen2.5-0.5B 0.0 (set below).
+    static func tolerance(_ model: String) -> Float { model.hasPrefix("smollm2") ? 0.5 : 0.5 }
+    /// A greedy step or an argmax may differ only where llama.cpp's two best logits are closer
+    /// than this: there the activation rounding alone can swap them.
+    static let nearTie: Float = 0.25
+    /// The adapter must move some recorded logit by at least this much, or its cases prove nothing.
+    static let visibleAdapterEffect: Float = 1
+
+    struct Measured {
+        var worst: Float = 0
+        var worstFullRow: Float?
+        var argmaxSwaps = 0
+        var greedyDivergences = 0
+    }
+
+    static func modelURL(_ fixture: LlamaCppFixture) -> URL {
+        TestPaths.modelCache.appendingPathComponent(fixture.modelFile)
+    }
+
+    static func modelPresent(_ fixtureName: String) -> Bool {
+        guard let fixture = try? LlamaCppFixture(fixtureName) else { return false }
+        return FileManager.default.fileExists(atPath: modelURL(fixture).path)
+    }
+
+    /// Runs our model (with the fixture's adapter folder, if any) on every prompt and compares.
+    static func compare(_ fixtureName: String) throws -> Measured {
+        let fixture = try LlamaCppFixture(fixtureName)
+        let adapted = try AdaptedModel(model: modelURL(fixture), adapter: fixture.adapterURL)
+        let model = try #require(adapted.model.decoder)
+        let v = model.config.vocabSize
+        #expect(v == fixture.vocabSize, "\(fixtureName): vocabulary \(v) vs llama.cpp's \(fixture.vocabSize)")
+        var m = Measured()
+        for prompt in fixture.prompts {
+            let logits = try model.logits(TokenBatch(ids: [prompt.tokens])).array
+            for q in prompt.positions {
+                let row = Array(logits[q.position * v..<(q.position + 1) * v])
+                m.worst = max(m.worst, maxAbsDifference(q.topIds.map { row[$0] }, q.topLogits),
+                              maxAbsDifference(fixture.probeIds.map { row[$0] }, q.probeLogits))
+                let ours = row.indices.max { row[$0] < row[$1] }!
+                if ours != q.topIds[0] {
+                    m.argmaxSwaps += 1
+                    #expect(q.topLogits[0] - q.topLogits[1] < nearTie,
+                            "\(fixtureName) \(prompt.name) position \(q.position): argmax \(ours) vs llama.cpp's \(q.topIds[0])")
+                }
+            }
+            if let full = fixture.fullLastRow(prompt) {
+                let last = prompt.tokens.count - 1
+                let d = maxAbsDifference(Array(logits[last * v..<(last + 1) * v]), full)
+                m.worstFullRow = max(m.worstFullRow ?? 0, d)
+            }
+            let options = GenerationOptions(maxNewTokens: prompt.greedyTokens.count, ignoreEndOfSequence: true)
+            let greedy = try model.generate(prompts: [prompt.tokens], options: options)[0]
+            if let i = zip(greedy, prompt.greedyTokens).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+                m.greedyDivergences += 1
+                #expect(prompt.greedyMargins[i] < nearTie,
+                        "\(fixtureName) \(prompt.name): greedy token \(i) is \(greedy[i]), llama.cpp's \(prompt.greedyTokens[i]) (margin \(prompt.greedyMargins[i]))")
+            } else {
+                #expect(greedy == prompt.greedyTokens, "\(fixtureName) \(prompt.name): greedy continuation")
+            }
+        }
+        print("llama.cpp parity \(fixtureName): max |Δ| logits \(m.worst) (recorded), "
+              + "\(m.worstFullRow.map { "\($0)" } ?? "absent") (whole last rows); "
+              + "argmax swaps \(m.argmaxSwaps), greedy divergences \(m.greedyDivergences)")
+        let tolerance = tolerance(fixtureName)
+        #expect(m.worst <= tolerance, "\(fixtureName): max |Δ| \(m.worst) > \(tolerance)")
+        if let full = m.worstFullRow { #expect(full <= tolerance, "\(fixtureName): whole-row max |Δ| \(full) > \(tolerance)") }
+        return m
+    }
+
+    /// How far the adapter moves llama.cpp's own probe logits (case against base).
+    static func adapterEffect(_ model: String, _ adapterCase: String) throws -> Float {
+        let base = try LlamaCppFixture("\(model)-base"), adapted = try LlamaCppFixture("\(model)-\(adapterCase)")
+        var effect: Float = 0
+        for (b, a) in zip(base.prompts, adapted.prompts) {
+            for (p, q) in zip(b.positions, a.positions) { effect = max(effect, maxAbsDifference(p.probeLogits, q.probeLogits)) }
+        }
+        return effect
+    }
+}
+
+@Suite(.serialized)
+struct LlamaCppParityTests {
+    static func ready(_ name: String) -> Bool { LlamaCppFixture.exists(name) && LlamaCppParity.modelPresent(name) }
+
+    @Test(.enabled(if: ready("smollm2-base"), "needs the SmolLM2 GGUF (scripts/install.sh)"))
+    func smolLM2BaseMatchesLlamaCpp() throws { _ = try LlamaCppParity.compare("smollm2-base") }
+
+    @Test(.enabled(if: ready("qwen2.5-0.5b-base"), "needs Qwen2.5-Coder-0.5B-Instruct-Q4_K_M.gguf (scripts/fetch-qwen.sh)"))
+    func qwen05BBaseMatchesLlamaCpp() throws { _ = try LlamaCppParity.compare("qwen2.5-0.5b-base") }
+
+    /// Our adapter exported as a llama.cpp LoRA GGUF and loaded with `--lora`, against our model
+    /// with the same adapter folder.
+    @Test(.enabled(if: ready("smollm2-lora"), "needs Tests/Fixtures/llamacpp/smollm2-lora.json (scripts/llama_cpp_parity.py)"))
+    func smolLM2AdapterGGUFMatchesLlamaCpp() throws {
+        _ = try LlamaCppParity.compare("smollm2-lora")
+        #expect(try LlamaCppParity.adapterEffect("smollm2", "lora") >= LlamaCppParity.visibleAdapterEffect)
+    }
+
+    @Test(.enabled(if: ready("qwen2.5-0.5b-lora"), "needs Tests/Fixtures/llamacpp/qwen2.5-0.5b-lora.json (scripts/llama_cpp_parity.py)"))
+    func qwen05BAdapterGGUFMatchesLlamaCpp() throws {
+        _ = try LlamaCppParity.compare("qwen2.5-0.5b-lora")
+        #expect(try LlamaCppParity.adapterEffect("qwen2.5-0.5b", "lora") >= LlamaCppParity.visibleAdapterEffect)
+    }
+
+    /// Our merged GGUF run by llama.cpp on its own, against our model with the adapter folder.
+    @Test(.enabled(if: ready("smollm2-merged"), "needs Tests/Fixtures/llamacpp/smollm2-merged.json (scripts/llama_cpp_parity.py)"))
+    func smolLM2MergedGGUFMatchesLlamaCpp() throws {
+        _ = try LlamaCppParity.compare("smollm2-merged")
+        #expect(try LlamaCppParity.adapterEffect("smollm2", "merged") >= LlamaCppParity.visibleAdapterEffect)
+    }
+
+    @Test(.enabled(if: ready("qwen2.5-0.5b-merged"), "needs Tests/Fixtures/llamacpp/qwen2.5-0.5b-merged.json (scripts/llama_cpp_parity.py)"))
+    func qwen05BMergedGGUFMatchesLlamaCpp() throws {
+        _ = try LlamaCppParity.compare("qwen2.5-0.5b-merged")
+        #expect(try LlamaCppParity.adapterEffect("qwen2.5-0.5b", "merged") >= LlamaCppParity.visibleAdapterEffect)
+    }
+}
