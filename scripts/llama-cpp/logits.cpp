@@ -137,6 +137,7 @@ int main(int argc, char ** argv) {
 
     llama_model_params mp = llama_model_default_params();
     mp.n_gpu_layers = 0;
+    mp.progress_callback = [](float, void *) { return true; };  // no progress dots on stderr
     llama_model * model = llama_model_load_from_file(o.model.c_str(), mp);
     if (!model) fail("cannot load --model " + o.model);
     const llama_vocab * vocab = llama_model_get_vocab(model);

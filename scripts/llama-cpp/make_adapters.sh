@@ -38,9 +38,9 @@ train() { # name model extra-flags...
 which=${1:-both}
 if [ "$which" = both ] || [ "$which" = smollm2 ]; then
   train smollm2-lora-sb "$MODELS/SmolLM2-135M-Instruct.Q4_1.gguf" \
-    --method lora-sb --rank 4 --init-samples 8 --iters 12 --learning-rate 5e-3
+    --method lora-sb --rank 4 --init-samples 8 --init-lr 5e-4 --iters 8 --learning-rate 2e-3
 fi
 if [ "$which" = both ] || [ "$which" = qwen ]; then
   train qwen2.5-0.5b-lora "$MODELS/Qwen2.5-Coder-0.5B-Instruct-Q4_K_M.gguf" \
-    --method lora --rank 2 --alpha 4 --iters 8 --learning-rate 1e-2
+    --method lora --rank 2 --alpha 4 --iters 8 --learning-rate 3e-3
 fi
