@@ -14,7 +14,7 @@
 // logits at the probe ids; the greedy continuation (argmax, N tokens or up to an end-of-generation
 // token, which is included), the margin between the best and second-best logit at each greedy
 // step (a small margin means a near-tie, where two correct implementations may part ways), and
-// its text. --full-logits writes each prompt's whole last-position row as raw float32
+// its text, whole and per token. --full-logits writes each prompt's whole last-position row as raw float32
 // (DIR/<name>.f32), too big for a fixture but the sharpest comparison.
 //
 // Deterministic: one context, its memory cleared before each prompt, fixed thread count. The KV
@@ -218,6 +218,9 @@ int main(int argc, char ** argv) {
         entry["greedy_tokens"] = greedy;
         entry["greedy_margins"] = margins;
         entry["greedy_text"] = detokenize(vocab, greedy);
+        json pieces = json::array();
+        for (llama_token t : greedy) pieces.push_back(detokenize(vocab, {t}));
+        entry["greedy_pieces"] = pieces;
         results.push_back(entry);
     }
 
@@ -228,7 +231,8 @@ int main(int argc, char ** argv) {
     };
     std::ofstream out(o.out);
     if (!out) fail("cannot write --out " + o.out);
-    out << output.dump(1) << "\n";
+    // A token may end inside a UTF-8 sequence: such bytes become U+FFFD rather than an error.
+    out << output.dump(1, ' ', false, json::error_handler_t::replace) << "\n";
 
     llama_free(ctx);
     llama_model_free(model);
