@@ -51,7 +51,7 @@ let sections: [any BenchmarkSection] = [
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--list") || arguments.contains("--help") || arguments.contains("-h") {
     print("Sections (run all when none is named):")
-    for section in sections { print("  \(section.name.padding(toLength: 20, withPad: " ", startingAt: 0))\(section.summary)") }
+    for section in sections { print("  \(section.name.padding(toLength: max(20, section.name.count + 2), withPad: " ", startingAt: 0))\(section.summary)") }
     exit(0)
 }
 let known = Set(sections.map(\.name))

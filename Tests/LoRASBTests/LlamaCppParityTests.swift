@@ -15,10 +15,12 @@ import TestSupport
 /// its logits differ from an exact dequantised forward by that activation rounding carried
 /// through every layer. The bounds below are set from the base models' measured difference.
 enum LlamaCppParity {
-    /// max |Δ| allowed between our logits and llama.cpp's, per model; measured on the base
-    /// models over every recorded logit (all positions, top-8 and 32 probe ids, and the whole
-    /// last-position row when present): SmolLM2 0.0, Qwen2.5-0.5B 0.0 (set below).
-    static func tolerance(_ model: String) -> Float { model.hasPrefix("smollm2") ? 0.5 : 0.5 }
+    /// max |Δ| allowed between our logits and llama.cpp's, per model: about 1.3 × what the base
+    /// models measure over every recorded logit (all positions, top-8 and 32 probe ids) and the
+    /// whole last-position rows: SmolLM2 0.83 recorded / 0.95 whole rows (logits up to ~25,
+    /// 2 of 75 positions' argmax swapped at near-ties), Qwen2.5-0.5B 0.34 / 0.59 (no swaps).
+    /// Relative to the rows (‖Δ‖ / ‖llama.cpp's row‖) that is about 1%; see the printed figures.
+    static func tolerance(_ model: String) -> Float { model.hasPrefix("smollm2") ? 1.25 : 0.75 }
     /// A greedy step or an argmax may differ only where llama.cpp's two best logits are closer
     /// than this: there the activation rounding alone can swap them.
     static let nearTie: Float = 0.25
@@ -28,6 +30,8 @@ enum LlamaCppParity {
     struct Measured {
         var worst: Float = 0
         var worstFullRow: Float?
+        /// The largest ‖Δ‖ / ‖llama.cpp's row‖ over the whole last-position rows.
+        var worstFullRowRelative: Float?
         var argmaxSwaps = 0
         var greedyDivergences = 0
     }
@@ -64,8 +68,9 @@ enum LlamaCppParity {
             }
             if let full = fixture.fullLastRow(prompt) {
                 let last = prompt.tokens.count - 1
-                let d = maxAbsDifference(Array(logits[last * v..<(last + 1) * v]), full)
-                m.worstFullRow = max(m.worstFullRow ?? 0, d)
+                let ours = Array(logits[last * v..<(last + 1) * v])
+                m.worstFullRow = max(m.worstFullRow ?? 0, maxAbsDifference(ours, full))
+                m.worstFullRowRelative = max(m.worstFullRowRelative ?? 0, relativeError(ours, reference: full))
             }
             let options = GenerationOptions(maxNewTokens: prompt.greedyTokens.count, ignoreEndOfSequence: true)
             let greedy = try model.generate(prompts: [prompt.tokens], options: options)[0]
@@ -78,7 +83,7 @@ enum LlamaCppParity {
             }
         }
         print("llama.cpp parity \(fixtureName): max |Δ| logits \(m.worst) (recorded), "
-              + "\(m.worstFullRow.map { "\($0)" } ?? "absent") (whole last rows); "
+              + "\(m.worstFullRow.map { "\($0)" } ?? "absent") (whole last rows, relative \(m.worstFullRowRelative ?? .nan)); "
               + "argmax swaps \(m.argmaxSwaps), greedy divergences \(m.greedyDivergences)")
         let tolerance = tolerance(fixtureName)
         #expect(m.worst <= tolerance, "\(fixtureName): max |Δ| \(m.worst) > \(tolerance)")
