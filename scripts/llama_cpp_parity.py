@@ -7,6 +7,10 @@ For each model (SmolLM2-135M Q4_1, Qwen2.5-Coder-0.5B Q4_K_M) and each case:
   lora     the model with our adapter exported as a llama.cpp LoRA GGUF, loaded with --lora
            (`lorasb export --format gguf`);
   merged   our merged GGUF (`lorasb export --merge --format gguf`), alone;
+  f32      the model file with every tensor dequantised to float32
+           (scripts/llama-cpp/dequantize_gguf.py): llama.cpp then keeps its activations in fp32,
+           so it should agree with our forward on the quantised file to float rounding; this
+           shows the base cases' larger difference is llama.cpp's 8-bit activations alone;
 it evaluates fixed prompts (tokenized by lorasb and, as a check, by llama.cpp: the ids must be
 identical) with scripts/llama-cpp/logits.cpp and writes Tests/Fixtures/llamacpp/<model>-<case>.json:
 the token ids, llama.cpp's top-k logits and the logits at fixed probe ids at every prompt
@@ -96,6 +100,17 @@ def export(lorasb, model, adapter, merged, out):
     return cmd
 
 
+def dequantized(model):
+    """The float32 copy of `model`, made once under the llama.cpp cache folder."""
+    out = CACHE / "llama.cpp" / LLAMA_CPP_PYTHON_VERSION / "models" / (model.stem + ".F32.gguf")
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        python = run([ROOT / "scripts/reference-venv.sh"], stdout=subprocess.PIPE).stdout.strip()
+        run([python, ROOT / "scripts/llama-cpp/dequantize_gguf.py", model, str(out) + ".part"])
+        os.replace(str(out) + ".part", out)
+    return out
+
+
 def lorasb_greedy(lorasb, model, adapter, text):
     cmd = [lorasb, "generate", "--model", model, "--prompt", text, "--temperature", "0", "--max-tokens", str(GREEDY)]
     if adapter:
@@ -141,6 +156,8 @@ def main():
             elif case == "merged":
                 run_model = work / "merged.gguf"
                 export_cmd = export(lorasb, model, adapter, True, run_model)
+            elif case == "f32":
+                run_model = dequantized(model)
 
             # The vocabulary size, for the probe ids, from a first tiny run.
             cmd = [probe, "--model", run_model, "--prompts", work / "prompts.json", "--out", work / "out.json",
@@ -167,7 +184,7 @@ def main():
                               "threads": out["threads"], "kv_cache": out["kv_cache"],
                               "flash_attention": out["flash_attention"]},
                 "model": spec["file"], "model_sha256_first_16mb": sha256_prefix(model),
-                "case": case,
+                "case": case, "llama_cpp_model": run_model.name,
                 "adapter": str(adapter.relative_to(ROOT)) if adapter else None,
                 "export": ([str(Path(c).name) if isinstance(c, Path) and c.is_absolute() else str(c)
                             for c in export_cmd] if export_cmd else None),
@@ -179,7 +196,7 @@ def main():
             print(f"wrote {path.relative_to(ROOT)}", file=sys.stderr)
 
             # Greedy text against `lorasb generate` on the same files (the merged GGUF on its own).
-            gen_model, gen_adapter = (run_model, None) if case == "merged" else (model, adapter)
+            gen_model, gen_adapter = (run_model, None) if case in ("merged", "f32") else (model, adapter)
             for p in out["prompts"]:
                 ours = lorasb_greedy(lorasb, gen_model, gen_adapter, p["text"])
                 verdict = compare_greedy(p, ours)
