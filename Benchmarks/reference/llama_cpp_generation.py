@@ -6,7 +6,7 @@ llama-bench's standard tg128 (batch 1, empty context) as the usual single-stream
 Same thread count on both sides. Prints a markdown table. Standard library only.
 
     python llama_cpp_generation.py --benchmarks .build/release/Benchmarks --llama-bin DIR \
-        [--threads 2] [--repetitions 2] [--json FILE] [model ...]
+        [--threads 2] [--repetitions 2] [--batches 1,8] [--json FILE] [model ...]
 """
 import argparse
 import json
@@ -23,7 +23,6 @@ MODELS = {
     "qwen0.5b": "Qwen2.5-Coder-0.5B-Instruct-Q4_K_M.gguf",
     "qwen1.5b": "Qwen2.5-Coder-1.5B-Instruct-Q4_K_M.gguf",
 }
-BATCHES = [1, 8]
 PROMPT, NEW = 16, 128   # as Benchmarks/GGUFGenerationWorkloads.swift
 
 
@@ -70,6 +69,7 @@ def main():
     ap.add_argument("--llama-bin", required=True, type=Path)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--repetitions", type=int, default=2)
+    ap.add_argument("--batches", default="1,8", help="comma-separated batch sizes (default 1,8)")
     ap.add_argument("--json")
     ap.add_argument("models", nargs="*")
     args = ap.parse_args()
@@ -81,7 +81,7 @@ def main():
             continue
         tg128 = llama_bench_tg(args.llama_bin, model, args.threads)
         print(f"{name}: llama-bench tg{NEW} {tg128:.1f} t/s", file=sys.stderr, flush=True)
-        for batch in BATCHES:
+        for batch in [int(b) for b in args.batches.split(",")]:
             a, b = [], []
             for rep in range(args.repetitions):
                 a.append(ours(args.benchmarks, name, batch))
