@@ -19,14 +19,18 @@ enum LlamaCppParity {
     /// models measure over every recorded logit (all positions, top-8 and 32 probe ids) and the
     /// whole last-position rows: SmolLM2 0.83 recorded / 0.95 whole rows (logits up to ~25,
     /// 2 of 75 positions' argmax swapped at near-ties), Qwen2.5-0.5B 0.34 / 0.59 (no swaps).
-    /// Relative to the rows (‖Δ‖ / ‖llama.cpp's row‖) that is about 1%; see the printed figures.
+    /// Relative to the rows (‖Δ‖ / ‖llama.cpp's row‖): 4.6% and 2.3%. The f32 case below shows
+    /// this is llama.cpp's activation rounding alone: on the same weights in F32 the difference
+    /// falls to 4.6e-5.
     static func tolerance(_ fixture: String) -> Float {
         if fixture.hasSuffix("-f32") { return f32Tolerance }
         return fixture.hasPrefix("smollm2") ? 1.25 : 0.75
     }
     /// The same model dequantised to an F32 GGUF, which llama.cpp multiplies by fp32 activations:
-    /// what is left is float rounding in a different order. Measured: SmolLM2 0.0 (set below).
-    static let f32Tolerance: Float = 0.05
+    /// what is left is float rounding in a different order. Measured on SmolLM2: max |Δ| 3.7e-5
+    /// over the recorded logits, 4.6e-5 over the whole last rows (relative 2.7e-6), greedy
+    /// continuations identical, the list prompt's included.
+    static let f32Tolerance: Float = 1e-3
     /// A greedy step or an argmax may differ only where llama.cpp's two best logits are closer
     /// than this: there the activation rounding alone can swap them.
     static let nearTie: Float = 0.25
