@@ -96,7 +96,11 @@ def export(lorasb, model, adapter, merged, out):
            "--type", MERGED_TYPE if merged else ADAPTER_TYPE]
     if merged:
         cmd.insert(2, "--merge")
-    run(cmd)
+    try:
+        run(cmd)
+    except subprocess.CalledProcessError:
+        sys.exit(f"llama_cpp_parity: `{' '.join(map(str, cmd))}` failed: this case needs lorasb's GGUF export "
+                 f"(`lorasb export --format gguf`{' --merge' if merged else ''} with --type)")
     return cmd
 
 
