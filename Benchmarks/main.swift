@@ -46,12 +46,12 @@ let sections: [any BenchmarkSection] = [
                        body: { try TrainingStepWorkloads.smolLM2(.lora) }),
     ComparisonWorkload(name: "full-step-smollm2", summary: "full fine-tuning step, SmolLM2 4×256",
                        body: { try TrainingStepWorkloads.smolLM2(.full, repetitions: 1) }),
-]
+] + GGUFGenerationWorkloads.sections
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--list") || arguments.contains("--help") || arguments.contains("-h") {
     print("Sections (run all when none is named):")
-    for section in sections { print("  \(section.name.padding(toLength: 20, withPad: " ", startingAt: 0))\(section.summary)") }
+    for section in sections { print("  \(section.name.padding(toLength: max(20, section.name.count + 2), withPad: " ", startingAt: 0))\(section.summary)") }
     exit(0)
 }
 let known = Set(sections.map(\.name))
