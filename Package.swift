@@ -25,7 +25,9 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         // Our own bf16 matrix product (AVX-512 BF16), chosen at run time when the CPU has it.
         .target(name: "BF16GEMM", path: "Sources/BF16GEMM", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "Tensor", dependencies: ["CBLAS", "BF16GEMM"], swiftSettings: nativeSwift),
+        // Dot products on ggml's quantised blocks (AVX2 when present), for decoding.
+        .target(name: "QuantDot", path: "Sources/QuantDot", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Tensor", dependencies: ["CBLAS", "BF16GEMM", "QuantDot"], swiftSettings: nativeSwift),
         // Open MPI (Debian's libopenmpi-dev; flags from pkg-config `ompi-c`) and a C shim over
         // the macros Swift cannot import. Without the library the shim compiles to a world of
         // one process and `lorasb` runs as before.
@@ -48,7 +50,7 @@ let package = Package(
                           exclude: ["reference"], swiftSettings: nativeSwift),
         .target(name: "TestSupport", dependencies: ["LoRASB"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TestSupport"]),
+        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "QuantDot", "TestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "LoRASBTests", dependencies: ["LoRASB", "TestSupport"]),

@@ -10,7 +10,7 @@ import LoRASB
 
 // As `lorasb train` does; generation alone keeps OpenBLAS's default (see BLASThreadTimeout).
 let requested = CommandLine.arguments.dropFirst()
-BLASThreadTimeout.shortenByRestarting(when: requested.isEmpty || !requested.allSatisfy { $0.hasPrefix("generate") })
+BLASThreadTimeout.shortenByRestarting(when: requested.isEmpty || !requested.allSatisfy { $0.hasPrefix("generate") || $0 == "q8-decode" })
 
 let sections: [any BenchmarkSection] = [
     SgemmBenchmark(),
@@ -42,6 +42,7 @@ let sections: [any BenchmarkSection] = [
                        body: { try GenerationWorkload.smolLM2(batch: 1) }),
     ComparisonWorkload(name: "generate-b8", summary: "greedy generation of 128 tokens, SmolLM2, batch 8",
                        body: { try GenerationWorkload.smolLM2(batch: 8) }),
+    QuantizedDecodeBenchmark(),
     ComparisonWorkload(name: "lora-step-smollm2", summary: "LoRA r=8 training step, SmolLM2 4×256",
                        body: { try TrainingStepWorkloads.smolLM2(.lora) }),
     ComparisonWorkload(name: "full-step-smollm2", summary: "full fine-tuning step, SmolLM2 4×256",

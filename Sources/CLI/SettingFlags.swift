@@ -15,6 +15,7 @@ enum SettingFlags {
         "limit": "limit", "split": "split", "seeds": "seeds", "learningRateGrid": "lr-grid",
         "gradientCheckpointing": "grad-checkpoint", "taskFamily": "task", "scoring": "scoring", "metric": "metric",
         "initMemoryBudget": "init-memory", "loraGAGamma": "ga-gamma",
+        "precision": "precision",
     ]
 
     /// `--flag` for a setting's name; the name itself when no flag sets it.

@@ -181,6 +181,9 @@ public final class FineTuneJob {
         guard request.maxSequenceLength >= 2 else {
             throw SettingError("maxSequenceLength", "must be at least 2, got \(request.maxSequenceLength)")
         }
+        guard request.precision != .q8 else {
+            throw SettingError("precision", "q8 is for inference (generate, eval); training multiplies in fp32 or bf16")
+        }
     }
 
     private func fmt(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "n/a" }

@@ -13,6 +13,8 @@ public final class FileBackedMatrix: PackedMatrix, @unchecked Sendable {
     public let type: GGMLType
     /// The stored row of each row of the matrix, or nil when they are the same.
     public let rowOrder: [Int]?
+    /// `rowOrder` as the quantised products' kernels take it.
+    private let storedRowOrder: [Int64]?
     /// Keeps the mapping (and so `base`) alive.
     private let file: MappedFile
     private let base: UnsafeRawPointer
@@ -38,6 +40,7 @@ public final class FileBackedMatrix: PackedMatrix, @unchecked Sendable {
         self.columns = columns
         self.type = type
         self.rowOrder = rowOrder
+        storedRowOrder = rowOrder.map { $0.map(Int64.init) }
         self.file = file
         self.rowBytes = rowBytes
         // The bytes of a mapped `Data` stay where they are for as long as it lives, and
@@ -75,6 +78,12 @@ public final class FileBackedMatrix: PackedMatrix, @unchecked Sendable {
             decodeRowsBF16ThroughFloat(range, into: out, stride: stride)
         }
     }
+
+    /// Quantised rows in the mapping: products with a dot product for the type read them there.
+    public var quantizedRows: QuantizedRows? {
+        QuantizedRows(type: type.rawValue, base: base, rowBytes: rowBytes, rowOrder: storedRowOrder)
+    }
+
 
     /// fp32 rows in file order, 4-byte aligned: products read the mapping directly.
     public var floatRows: UnsafePointer<Float>? {

@@ -10,9 +10,20 @@ public enum ComputePrecision: String, CaseIterable, Sendable, Codable {
     /// those products, sums in fp32 (AVX-512 BF16). Trainable weights, adapters, norms,
     /// attention and the loss stay fp32. Faster, at a loss difference of about 0.1-0.2%.
     case bf16
+    /// For inference: a decoding step's products with quantised frozen weights (Q4_0, Q4_1,
+    /// Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K) quantise the activations to 8-bit blocks and take
+    /// integer dot products on the weights' blocks, as llama.cpp does; everything else (prompt
+    /// processing, other weight types) stays fp32. Not for training.
+    case q8
 
     /// The products' precision.
-    public var productPrecision: ProductPrecision { self == .bf16 ? .bf16 : .fp32 }
+    public var productPrecision: ProductPrecision {
+        switch self {
+        case .fp32: return .fp32
+        case .bf16: return .bf16
+        case .q8: return .q8
+        }
+    }
 }
 
 extension AdaptableModel {
@@ -20,7 +31,7 @@ extension AdaptableModel {
     /// or dense): bf16 only changes what the products decode them into, and trainable weights
     /// multiply in fp32 whatever is set here.
     public func use(_ precision: ComputePrecision) throws {
-        guard precision == .fp32 || Gemm.bf16Supported else {
+        guard precision != .bf16 || Gemm.bf16Supported else {
             throw ModelError.invalidConfiguration("bf16 precision needs a CPU with AVX-512 BF16, which this one lacks; use fp32")
         }
         for linear in linearLayers { linear.productPrecision = precision.productPrecision }

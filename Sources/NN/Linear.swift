@@ -28,10 +28,12 @@ public final class Linear {
     }
 
     /// What the products with the (frozen) weight compute in: `.bf16` rounds the weight and the
-    /// activations to bf16 (AVX-512 BF16, sums in fp32). A trainable weight always multiplies
-    /// in fp32, and so does a product of fewer than `bf16MinimumRows` rows.
+    /// activations to bf16 (AVX-512 BF16, sums in fp32); `.q8` quantises the activations of a
+    /// decoding step to 8-bit blocks for the quantised weight's integer dot products. A
+    /// trainable weight always multiplies in fp32, and so does a product of fewer than
+    /// `bf16MinimumRows` rows in bf16, or of more than `q8MaximumRows` in q8.
     public var productPrecision: ProductPrecision = .fp32 {
-        willSet { precondition(newValue == .fp32 || Gemm.bf16Supported, "bf16 products need a CPU with AVX-512 BF16") }
+        willSet { precondition(newValue != .bf16 || Gemm.bf16Supported, "bf16 products need a CPU with AVX-512 BF16") }
     }
 
     private var input: Tensor?
@@ -61,12 +63,21 @@ public final class Linear {
     /// through sgemv instead.
     public static let bf16MinimumRows = 16
 
-    /// The precision of a product over `rows` rows: bf16 only when asked for, for a frozen
-    /// weight (or a trainable one held fixed, whose value cannot change under the rounding),
-    /// and for enough rows.
+    /// More rows than this stay fp32 under q8: decoding steps (one row per sequence) are bound
+    /// by reading the weight, which the q8 product reads once per 8 rows; prompt processing is
+    /// bound by arithmetic, which sgemm does better.
+    public static let q8MaximumRows = Gemm.q8PassRows
+
+    /// The precision of a product over `rows` rows: bf16 or q8 only when asked for, for a
+    /// frozen weight (or a trainable one held fixed, whose value cannot change under the
+    /// rounding), and for enough rows (bf16) or few enough (q8).
     private func precision(rows: Int) -> ProductPrecision {
-        productPrecision == .bf16 && rows >= Linear.bf16MinimumRows && (!weight.isTrainable || weight.isHeldFixed)
-            ? .bf16 : .fp32
+        guard !weight.isTrainable || weight.isHeldFixed else { return .fp32 }
+        switch productPrecision {
+        case .fp32: return .fp32
+        case .bf16: return rows >= Linear.bf16MinimumRows ? .bf16 : .fp32
+        case .q8: return rows <= Linear.q8MaximumRows ? .q8 : .fp32
+        }
     }
 
     /// Keeps the input gradient in `pool`'s buffer `name` (see `BufferPool`).

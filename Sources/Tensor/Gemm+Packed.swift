@@ -6,6 +6,10 @@ public enum ProductPrecision: Sendable {
     case fp32
     /// bf16 panels through the AVX-512 BF16 kernel, activations rounded to bf16, sums in fp32.
     case bf16
+    /// Activations quantised to ggml's 8-bit blocks and integer dot products on the weight's
+    /// own quantised blocks (`Gemm.q8Product`), as llama.cpp computes; fp32 for weights
+    /// without such a product.
+    case q8
 }
 
 extension Gemm {
@@ -37,6 +41,13 @@ extension Gemm {
                                       panelBytes: panelBytes)
         case .bf16: packedBF16Product(transposeB: transposeB, m: m, a: a, lda: lda, b: b, beta: beta, c: c, ldc: ldc,
                                       panelBytes: panelBytes)
+        case .q8:
+            if transposeB && beta == 0, let rows = b.quantizedRows, rows.activationFormat != nil {
+                q8Product(m: m, a: a, lda: lda, b: b, rows: rows, c: c, ldc: ldc)
+            } else {
+                packedFloatProduct(transposeB: transposeB, m: m, a: a, lda: lda, b: b, beta: beta, c: c, ldc: ldc,
+                                   panelBytes: panelBytes)
+            }
         }
     }
 

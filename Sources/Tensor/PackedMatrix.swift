@@ -21,11 +21,14 @@ public protocol PackedMatrix: AnyObject, Sendable {
     var floatRows: UnsafePointer<Float>? { get }
     /// The whole matrix as row-major bf16 in place (row stride `columns`), or nil.
     var bf16Rows: UnsafePointer<UInt16>? { get }
+    /// The rows as ggml quantised blocks in place, when that is how they are stored, or nil.
+    var quantizedRows: QuantizedRows? { get }
 }
 
 extension PackedMatrix {
     public var floatRows: UnsafePointer<Float>? { nil }
     public var bf16Rows: UnsafePointer<UInt16>? { nil }
+    public var quantizedRows: QuantizedRows? { nil }
 
     public func decodeRowsBF16(_ range: Range<Int>, into out: UnsafeMutablePointer<UInt16>, stride: Int) {
         decodeRowsBF16ThroughFloat(range, into: out, stride: stride)

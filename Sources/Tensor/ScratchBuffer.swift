@@ -40,4 +40,6 @@ enum ScratchBuffers {
     /// A decoded panel of a packed weight, fp32 or bf16.
     static let floatPanel = ScratchBuffer<Float>()
     static let bf16Panel = ScratchBuffer<UInt16>()
+    /// The activations of a q8 product, quantised to 8-bit blocks.
+    static let q8Activations = ScratchBuffer<UInt8>()
 }
