@@ -24,19 +24,9 @@ enum GGUFGenerationWorkloads {
         }
     }
 
-    /// Seconds from the first prompt token to the last new token (prompt processing included, as
-    /// llama-batched-bench's total time), one repetition: every run is a fresh process.
-    static func run(_ url: URL, batch: Int, repetitions: Int = 1) throws -> ComparisonResult {
-        let model = try LlamaModel(contentsOf: url)
-        let ids = Workbench.ids(batch * promptTokens, range: model.config.vocabSize).map(Int.init)
-        let prompts = (0..<batch).map { Array(ids[($0 * promptTokens)..<(($0 + 1) * promptTokens)]) }
-        let options = GenerationOptions(maxNewTokens: newTokens, ignoreEndOfSequence: true)
-        var produced = 0
-        let seconds = try Workbench.medianSeconds(repetitions: repetitions) {
-            produced = try model.generate(prompts: prompts, options: options).reduce(0) { $0 + $1.count }
-        }
-        let flops = 2 * Double(Workbench.linearWeights(model)) * Double(produced)
-        return ComparisonResult(values: ["seconds": seconds, "tokens_per_second": Double(produced) / seconds,
-                                         "flops": flops, "threads": Double(ProcessInfo.processInfo.activeProcessorCount)])
+    /// Prompt processing included, as llama-batched-bench's total time; one repetition: every
+    /// run is a fresh process.
+    static func run(_ url: URL, batch: Int) throws -> ComparisonResult {
+        try GenerationWorkload.run(url, batch: batch, promptTokens: promptTokens, newTokens: newTokens, repetitions: 1)
     }
 }

@@ -14,7 +14,7 @@ import TestSupport
     }
 
     static func model(_ which: String) throws -> LlamaModel {
-        try LlamaModel(contentsOf: TestPaths.require(which == "smollm2" ? TestPaths.smolLM2GGUF : TestPaths.qwen05BGGUF))
+        try LlamaModel(contentsOf: TestPaths.require(which == "smollm2" ? TestPaths.smolLM2GGUF : TestPaths.qwenCoderGGUF("0.5B")))
     }
 
     /// One-token contexts (1 and 3 sequences): no history, so the first position's outsized

@@ -16,7 +16,7 @@ final class QuantDotTests: XCTestCase {
     /// Up to 16 rows of `type` and their row length: from the first 2-D tensor of that type in
     /// the files, else synthetic.
     static func rows(of type: GGMLType) throws -> (bytes: [UInt8], columns: Int, source: String) {
-        for url in [TestPaths.smolLM2GGUF, TestPaths.qwen05BGGUF] {
+        for url in [TestPaths.smolLM2GGUF, TestPaths.qwenCoderGGUF("0.5B")] {
             let file = try GGUFFile(url: TestPaths.require(url))
             if let info = file.tensorInfos.first(where: { $0.type == type && $0.dimensions.count == 2 }) {
                 let columns = info.dimensions[0], rows = min(16, info.dimensions[1])
