@@ -36,8 +36,13 @@ import TestSupport
         #expect(try Self.logits(model, prompt, .q8) == Self.logits(model, prompt, .fp32))
     }
 
+    /// How close fp32 must rate two tokens for q8 to choose the other: 8-bit activations move
+    /// logits by a few percent, enough to swap a near-tie, never a clear choice.
+    static let nearTie: Float = 0.5
+
     /// Greedy decoding after a real prompt, batch 1 and 2 (decoding steps go through the q8
-    /// products, the prompt through fp32): the same tokens as fp32.
+    /// products, the prompt through fp32): the same tokens as fp32, or the same up to a step
+    /// where fp32's own logits rate fp32's and q8's tokens within `nearTie`.
     @Test(arguments: ["smollm2", "qwen0.5b"])
     func greedyContinuationsMatchFP32(_ which: String) throws {
         let model = try Self.model(which)
@@ -50,7 +55,14 @@ import TestSupport
             try model.use(.q8)
             let q8 = try model.generate(prompts: batch, options: options)
             try model.use(.fp32)
-            #expect(q8 == fp32, "\(which), \(batch.count) prompts")
+            for (s, (a, b)) in zip(fp32, q8).enumerated() where a != b {
+                let i = try #require(a.indices.first { a[$0] != b[$0] })
+                let context: [Int] = batch[s] + Array(a[..<i])
+                let all: [Float] = try Self.logits(model, [context], .fp32)
+                let row = Array(all.suffix(model.config.vocabSize))
+                let gap: Float = abs(row[a[i]] - row[b[i]])
+                #expect(gap < Self.nearTie, "\(which), \(batch.count) prompts, sequence \(s) parts at step \(i) where fp32 rates \(a[i]) and \(b[i]) \(gap) apart")
+            }
         }
     }
 
