@@ -12,29 +12,27 @@ static int nearest_int(float x) {
     return (int)(f32_bits(shifted) & 0x007fffff) - 0x00400000;
 }
 
-// Symmetric scale d = amax / 127, values rounded half away from zero (roundf).
+// One block of QK values: symmetric scale d = amax / 127 (returned), values rounded half away
+// from zero (roundf) into qs.
+static float quantize_block_q8(const float *x, int8_t *qs) {
+    float amax = 0.0f;
+    for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(x[j]));
+    const float d = amax / 127, id = d ? 1.0f / d : 0.0f;
+    for (int j = 0; j < QK; j++) qs[j] = (int8_t)roundf(x[j] * id);
+    return d;
+}
+
 static void quantize_q8_0(const float *x, block_q8_0 *y, int n) {
-    for (int b = 0; b < n / QK; b++, x += QK) {
-        float amax = 0.0f;
-        for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(x[j]));
-        const float d = amax / 127, id = d ? 1.0f / d : 0.0f;
-        y[b].d = f32_to_fp16(d);
-        for (int j = 0; j < QK; j++) y[b].qs[j] = (int8_t)roundf(x[j] * id);
-    }
+    for (int b = 0; b < n / QK; b++, x += QK) y[b].d = f32_to_fp16(quantize_block_q8(x, y[b].qs));
 }
 
 // As Q8_0, plus s = d·Σq for the weight types with a minimum (Q4_1, Q5_1).
 static void quantize_q8_1(const float *x, block_q8_1 *y, int n) {
     for (int b = 0; b < n / QK; b++, x += QK) {
-        float amax = 0.0f;
-        for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(x[j]));
-        const float d = amax / 127, id = d ? 1.0f / d : 0.0f;
+        const float d = quantize_block_q8(x, y[b].qs);
         y[b].d = f32_to_fp16(d);
         int sum = 0;
-        for (int j = 0; j < QK; j++) {
-            y[b].qs[j] = (int8_t)roundf(x[j] * id);
-            sum += y[b].qs[j];
-        }
+        for (int j = 0; j < QK; j++) sum += y[b].qs[j];
         y[b].s = f32_to_fp16((float)sum * d);
     }
 }
