@@ -14,6 +14,9 @@ public struct FineTuneRequest: Sendable, Equatable {
     public var trainer: TrainerSettings
     /// Epochs instead of `trainer.iterations` (when set, iterations follow from the data).
     public var epochs: Double?
+    /// Validation (loss and a head's metrics) after every epoch instead of every
+    /// `trainer.stepsPerEval` steps, as `eval_strategy="epoch"` does in Transformers.
+    public var evaluateEachEpoch = false
     /// Tokens per example after truncation.
     public var maxSequenceLength: Int
     /// The run's folder: final adapter, metrics.jsonl, checkpoints.
@@ -140,8 +143,10 @@ public final class FineTuneJob {
                                settings: plan.trainer, loader: plan.loader, validation: plan.validationBatches,
                                output: r.output, log: log, progress: communicator.isRoot ? progress : nil,
                                communicator: communicator)
-        if let layout = data.layout, layout.isRegression, !encoded.validation.isEmpty {
-            // A regression's loss says little about ranking: Pearson and Spearman with every validation.
+        if let layout = data.layout, !encoded.validation.isEmpty {
+            // A head's loss says little about what it is scored on: its metrics (accuracy, MCC,
+            // F1; a regression's Pearson and Spearman) with every validation, so the log holds
+            // every evaluation's metrics and the best one can be reported beside the last.
             loop.validationMetrics = { [communicator] in
                 try HeadScores.scores(model, encoded.validation, layout: layout, batchSize: plan.trainer.batchSize,
                                       communicator: communicator)

@@ -48,7 +48,15 @@ import TestSupport
             let manifest = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("adapter_config.json"))) as? [String: Any])
 
             let row = try #require(lines.first { $0.hasPrefix("| \(c.methodName) | \(c.method == .full ? "—" : String(c.rank)) |") }).tableCells
-            for col in suite.task(c.task)?.columns ?? [] {
+            for col in suite.task(c.task)?.columns ?? [] where col.metric.hasPrefix("best_") {
+                // The best of the validations after training began, each of which scored the head.
+                let name = String(col.metric.dropFirst("best_".count))
+                let scored = records.filter { ($0["step"] as? Int ?? 0) > 0 && $0["validation_loss"] != nil }
+                #expect(scored.count == suite.steps)
+                let best = try #require(scored.compactMap { $0[name] as? Double }.max())
+                #expect(row[try column(col.title)] == ExperimentResultsTable.format(best), "\(c.id) \(col.title)")
+            }
+            for col in suite.task(c.task)?.columns ?? [] where !col.metric.hasPrefix("best_") {
                 let logged = try #require(final[col.metric] as? Double, "\(c.id): \(col.metric) not in the log")
                 #expect(row[try column(col.title)] == ExperimentResultsTable.format(logged), "\(c.id) \(col.title)")
                 #expect(logged >= (col.metric == "matthews_correlation" ? -1 : 0) && logged <= 1)

@@ -43,15 +43,29 @@ import TestSupport
         #expect(s.model.path == "/models/all-MiniLM-L6-v2")
         #expect(s.tasks.map(\.name) == ["CoLA", "MRPC", "RTE"])
         #expect(s.tasks.map { $0.data.path.path } == ["/data/glue/CoLA", "/data/glue/MRPC", "/data/glue/RTE"])
-        #expect(s.tasks.flatMap(\.columns).map(\.title) == ["CoLA MCC", "MRPC acc", "MRPC F1", "RTE acc"])
-        #expect(s.tasks.flatMap(\.columns).map(\.metric) == ["matthews_correlation", "accuracy", "f1", "accuracy"])
+        #expect(s.tasks.flatMap(\.columns).map(\.title)
+                == ["CoLA MCC", "CoLA best MCC", "MRPC acc", "MRPC F1", "MRPC best acc", "RTE acc", "RTE best acc"])
+        #expect(s.tasks.flatMap(\.columns).map(\.metric)
+                == ["matthews_correlation", "best_matthews_correlation", "accuracy", "f1", "best_accuracy", "accuracy", "best_accuracy"])
         for task in ["CoLA", "MRPC", "RTE"] {
-            #expect(ranks(s, .loraSB, task: task) == [8, 16, 24])
-            #expect(ranks(s, .loraXS, task: task) == [8, 16, 24])
-            #expect(ranks(s, .lora, task: task) == [4, 8])
+            #expect(ranks(s, .loraSB, task: task) == [8, 24])
+            #expect(ranks(s, .loraXS, task: task) == [8, 24])
+            #expect(ranks(s, .lora, task: task) == [8])
             #expect(s.configurations.filter { $0.task == task && $0.method == .full }.count == 1)
         }
-        #expect(s.configurations.count == 3 * (6 + AdapterMethod.allCases.filter { ![.loraSB, .loraXS].contains($0) }.map { $0.isLowRank ? 2 : 1 }.reduce(0, +)))
+        #expect(s.configurations.count == 3 * (4 + AdapterMethod.allCases.filter { ![.loraSB, .loraXS].contains($0) }.count))
+        // The reproduction's protocol: 10 epochs of 32 on 1,000 examples per task, linear decay,
+        // warm-up 0.06, validation after every epoch; the baselines beside the compared methods run once.
+        #expect(s.epochs == 10 && s.batchSize == 32 && s.decay == .linear && s.warmupRatio == 0.06 && s.evaluateEachEpoch)
+        #expect(s.maxSequenceLength == 128 && s.tasks.allSatisfy { $0.data.maxTrainExamples == 1000 && $0.data.maxValidationExamples == nil })
+        #expect(s.runOnce == Set(s.configurations.filter { ![.loraSB, .loraXS, .lora, .full].contains($0.method) }.map(\.id)))
+        #expect(s.steps(trainExamples: 1000) == 320 && s.evaluations(trainExamples: 1000) == 11)
+        let tuned = try s.withSeeds(3)
+        var grid = tuned
+        grid.learningRateGrid = .multiples([0.5, 1, 2])
+        let planned = grid.plannedRuns { _ in nil }
+        #expect(planned.count == 3 * (6 * 5) + s.runOnce.count)   // 3 rates, then 2 more seeds
+        #expect(planned.filter { s.runOnce.contains($0.run.configuration.id) }.allSatisfy { $0.run.seed == 0 && !$0.rateToBeChosen })
         #expect(s.targets == ["query", "value", "attn_out", "ffn_out"])
         #expect(s.accuracies.isEmpty)
         #expect(Set(s.configurations.map(\.id)).count == s.configurations.count)

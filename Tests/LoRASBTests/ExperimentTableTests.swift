@@ -39,16 +39,16 @@ import Testing
         let sb = suite.configurations.filter { $0.method == .loraSB }
         #expect(sb.map(\.task) == ["CoLA", "MRPC", "RTE"])
         let records = [
-            record(sb[0], trainable: 1_234, metrics: ["matthews_correlation": 0.25, "accuracy": 0.7], initSeconds: 1.25, training: 10),
+            record(sb[0], trainable: 1_234, metrics: ["matthews_correlation": 0.25, "best_matthews_correlation": 0.3, "accuracy": 0.7], initSeconds: 1.25, training: 10),
             record(sb[1], trainable: 1_234, metrics: ["accuracy": 0.75, "f1": 0.8], initSeconds: 2, training: 20),
             record(sb[2], trainable: 1_234, metrics: ["accuracy": 0.55], initSeconds: 3, training: 30.04),
         ]
         let table = ExperimentResultsTable.table(suite, records: records)
-        #expect(table.header == ["method", "rank", "learning rate", "trainable params", "CoLA MCC", "MRPC acc", "MRPC F1",
-                                 "RTE acc", "init (s)", "train (s)"])
+        #expect(table.header == ["method", "rank", "learning rate", "trainable params", "CoLA MCC", "CoLA best MCC", "MRPC acc",
+                                 "MRPC F1", "MRPC best acc", "RTE acc", "RTE best acc", "init (s)", "train (s)"])
         #expect(table.rows.count == AdapterMethod.allCases.count)   // every registered method, one rank each at smoke scale
-        #expect(table.rows[0] == ["LoRA-SB", "2", "2e-03", "1,234", "0.2500", "0.7500", "0.8000", "0.5500", "6.2", "60.0"])
-        #expect(table.rows[1] == ["LoRA-XS", "2", "2e-03", "—", "—", "—", "—", "—", "—", "—"])
+        #expect(table.rows[0] == ["LoRA-SB", "2", "2e-03", "1,234", "0.2500", "0.3000", "0.7500", "0.8000", "—", "0.5500", "—", "6.2", "60.0"])
+        #expect(table.rows[1] == ["LoRA-XS", "2", "2e-03"] + Array(repeating: "—", count: 10))
         #expect(table.rows.first { $0[0] == "Full FT" }?[0...1] == ["Full FT", "—"])
 
         let doc = ExperimentResultsTable.document(suite, records: records, plotFile: "glue-smoke-loss.svg",

@@ -33,7 +33,7 @@ struct TrainCommand: Command {
         .init("max-grad-norm", help: "clip gradients to this global norm; 0 = off (default \(trainer.maxGradNorm))"),
         .init("seed", help: "seed for data order and initialisation (default \(adapter.seed))"),
         .init("max-seq-len", help: "truncate examples to this many tokens (default \(request.maxSequenceLength))"),
-        .init("steps-per-eval", help: "validation loss every N steps; 0 = only at the end (default \(trainer.stepsPerEval))"),
+        .init("steps-per-eval", help: "validation loss (and a head's metrics) every N steps, or 'epoch' after every epoch; 0 = only at the end (default \(trainer.stepsPerEval))"),
         .init("val-batches", help: "validation batches per evaluation; 0 = all (default \(trainer.validationBatches))"),
         .init("save-every", help: "checkpoint every N steps; 0 = only at the end (default \(trainer.saveEvery))"),
         .init("steps-per-report", help: "progress line and log record every N steps (default \(trainer.stepsPerReport))"),
@@ -124,7 +124,8 @@ struct TrainCommand: Command {
         try args.override(&trainer.weightDecay, "weight-decay")
         try args.override(&trainer.maxGradNorm, "max-grad-norm")
         trainer.seed = adapter.seed   // one seed for data order and initialisation
-        try args.override(&trainer.stepsPerEval, "steps-per-eval", atLeast: 0)
+        let eachEpoch = args.string("steps-per-eval") == "epoch"
+        if !eachEpoch { try args.override(&trainer.stepsPerEval, "steps-per-eval", atLeast: 0) }
         try args.override(&trainer.validationBatches, "val-batches", atLeast: 0)
         try args.override(&trainer.saveEvery, "save-every", atLeast: 0)
         try args.override(&trainer.stepsPerReport, "steps-per-report", atLeast: 1)
@@ -135,6 +136,7 @@ struct TrainCommand: Command {
         request.adapter = adapter
         request.trainer = trainer
         request.epochs = try args.double("epochs")
+        request.evaluateEachEpoch = eachEpoch
         if let epochs = request.epochs, epochs <= 0 { throw CLIError("--epochs must be positive") }
         try args.override(&request.maxSequenceLength, "max-seq-len", atLeast: 1)
         if let path = args.string("adapter-path") { request.output = URL(fileURLWithPath: path) }

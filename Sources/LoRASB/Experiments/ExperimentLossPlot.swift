@@ -31,7 +31,8 @@ public enum ExperimentLossPlot {
             rowColor[c.row] = color
             legend.append(SVGLineChart.LegendEntry(label: label(c), color: color))
         }
-        let window = window(steps: suite.steps)
+        let longest = logs.values.compactMap { $0.trainingLoss.last?.step }.max().map { Int($0) }
+        let window = window(steps: suite.epochs == nil ? suite.steps : longest ?? suite.steps)
         let panels = suite.tasks.map { task -> SVGLineChart.Panel in
             var series: [SVGLineChart.Series] = []
             for c in suite.configurations where c.task == task.name {

@@ -71,10 +71,11 @@ public struct ExperimentPlan: Sendable {
         let entries = (runs ?? suite.plannedRuns(chosen: { _ in nil })).map { planned -> Entry in
             let c = planned.run.configuration
             let size = sizes[c.task] ?? TaskSize(trainExamples: 0, validationExamples: 0, meanTrainTokens: 0, meanValidationTokens: 0)
-            let training = Double(suite.steps * suite.batchSize) * size.meanTrainTokens
+            let steps = suite.steps(trainExamples: size.trainExamples)
+            let training = Double(steps * suite.batchSize) * size.meanTrainTokens
             // LoRA-SB and LoRA-GA pass their init samples through the whole model first.
             let initTokens = [.loraSB, .loraGA].contains(c.method) ? Double(min(c.initSamples, size.trainExamples)) * size.meanTrainTokens : 0
-            let evaluations = 2 + (suite.stepsPerEval > 0 ? (suite.steps - 1) / suite.stepsPerEval : 0)
+            let evaluations = suite.evaluations(trainExamples: size.trainExamples)
             let validation = Double(evaluations * size.validationExamples) * size.meanValidationTokens
             let slowdown = c.method == .full ? throughput.fullFineTuningSlowdown : 1
             var seconds = (training * slowdown + initTokens * throughput.fullFineTuningSlowdown) / throughput.training
@@ -109,7 +110,8 @@ public struct ExperimentPlan: Sendable {
                               task.name, s.trainExamples, s.meanTrainTokens, s.validationExamples, s.meanValidationTokens)
             }
         }
-        out += "  every run: \(suite.steps) steps of \(suite.batchSize), max \(suite.maxSequenceLength) tokens; "
+        let length = suite.epochs.map { "\(String(format: "%g", $0)) epochs" } ?? "\(suite.steps) steps"
+        out += "  every run: \(length) of \(suite.batchSize), max \(suite.maxSequenceLength) tokens; "
         out += "seeds \(suite.seeds.map(String.init).joined(separator: ", "))"
         if let grid = suite.learningRateGrid { out += "; learning rates tuned over \(grid.description) with seed \(suite.seed)" }
         out += "\n"

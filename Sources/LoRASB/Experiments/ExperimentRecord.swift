@@ -60,6 +60,8 @@ public struct ExperimentRecord: Codable, Sendable, Equatable {
     public static let validationLoss = "validation_loss"
     public static let initValidationLoss = "init_validation_loss"
     public static let baseValidationLoss = "base_validation_loss"
+    /// The key of a head metric's best value over the run's validations (`best_accuracy`).
+    public static func best(_ metric: String) -> String { "best_\(metric)" }
 
     /// The record in `folder`, or nil when there is none.
     public static func load(from folder: URL) throws -> ExperimentRecord? {

@@ -96,8 +96,10 @@ public enum ExperimentResultsTable {
                                 plotFile: String, runsFolder: String, command: String) -> String {
         var out = "# \(suite.title)\n\n"
         out += suite.summary + "\n\n"
-        out += "Shared by every run: \(suite.steps) steps, batch \(suite.batchSize), warm-up ratio \(suite.warmupRatio), "
-        out += "cosine decay, AdamW without weight decay, gradient clipping at 1, max \(suite.maxSequenceLength) tokens, "
+        let length = suite.epochs.map { "\(String(format: "%g", $0)) epochs" } ?? "\(suite.steps) steps"
+        out += "Shared by every run: \(length), batch \(suite.batchSize), warm-up ratio \(suite.warmupRatio), "
+        out += "\(suite.decay.rawValue) decay, AdamW without weight decay, gradient clipping at 1, max \(suite.maxSequenceLength) tokens, "
+        if suite.evaluateEachEpoch { out += "validation after every epoch ('best' columns: the best of those, the last-epoch value beside it), " }
         out += suite.seeds.count == 1 ? "seed \(suite.seed); " : "seeds \(suite.seeds.map(String.init).joined(separator: ", ")) (cells: mean ± standard deviation over the \(suite.seeds.count) seeds; times: per seed); "
         out += "targets \(suite.targets.joined(separator: ", ")); model `\(suite.model.lastPathComponent)`.\n\n"
         out += table(suite, records: records).text + "\n"
@@ -111,7 +113,9 @@ public enum ExperimentResultsTable {
         out += "Trainable parameters include a classification head where there is one. "
         out += "'init (s)' is LoRA-SB's gradient estimate and SVD; 'train (s)' is the trainer's clock (steps and the validation passes between them)"
         out += suite.tasks.count > 1 ? ", summed over the tasks.\n\n" : ".\n\n"
-        let missing = suite.configurations.filter { c in records.filter { $0.configuration.id == c.id }.count < suite.seeds.count }
+        let missing = suite.configurations.filter { c in
+            records.filter { $0.configuration.id == c.id }.count < (suite.runOnce.contains(c.id) ? 1 : suite.seeds.count)
+        }
         if !missing.isEmpty {
             out += "Not run yet: \(missing.map(\.id).joined(separator: ", ")).\n\n"
         }

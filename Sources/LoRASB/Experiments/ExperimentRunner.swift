@@ -85,6 +85,11 @@ public final class ExperimentRunner {
             "seed": String(run.seed),
             "steps_per_eval": String(suite.stepsPerEval),
         ]
+        // Written only when they differ from what earlier records were made with, so those
+        // records stay finished.
+        if let epochs = suite.epochs { s["epochs"] = String(epochs) }
+        if suite.decay != .cosine { s["lr_schedule"] = suite.decay.rawValue }
+        if suite.evaluateEachEpoch { s["steps_per_eval"] = "epoch" }
         if let task = suite.task(c.task) {
             s["data"] = task.data.path.standardizedFileURL.path
             s["train_examples"] = task.data.maxTrainExamples.map(String.init) ?? "all"
@@ -183,9 +188,10 @@ public final class ExperimentRunner {
         // configuration's runs of that task.
         let firstOfTask = suite.configurations.first { $0.task == c.task }?.id == c.id
         var request = FineTuneRequest(model: suite.model, data: task.data, adapter: suite.adapterSettings(run),
-                                      trainer: suite.trainerSettings(run),
+                                      trainer: suite.trainerSettings(run), epochs: suite.epochs,
                                       maxSequenceLength: suite.maxSequenceLength, output: folder,
                                       evaluateBase: firstOfTask, commandLine: spec(run))
+        request.evaluateEachEpoch = suite.evaluateEachEpoch
         if let gradientCheckpointing { request.gradientCheckpointing = gradientCheckpointing }
         // Training and the accuracy evaluation share one opening of the model's files.
         let opener = ModelOpener()
@@ -213,6 +219,10 @@ public final class ExperimentRunner {
         // Rank 0 writes the record from its run folder; every process returns it.
         return try communicator.rootValue {
             let log = try RunMetricsLog.read(folder.appendingPathComponent("metrics.jsonl"))
+            var metrics = metrics
+            for name in log.validationMetrics.keys {
+                if let best = log.best(name) { metrics[ExperimentRecord.best(name)] = best }
+            }
             // Optimizer moments are only needed to resume a run mid-way, which the suite never
             // does; for full fine-tuning they are three copies of the model.
             try? FileManager.default.removeItem(at: folder.appendingPathComponent("checkpoints"))

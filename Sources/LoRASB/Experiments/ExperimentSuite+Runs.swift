@@ -4,12 +4,13 @@ import Foundation
 /// once per seed at its own rate. With one, every configuration first runs at each rate of the
 /// grid with the first seed (the tuning runs), the rate with the lowest validation loss is
 /// chosen, and then every seed runs at that rate; the first seed's run at the chosen rate is
-/// the tuning run itself (same id), so it is not trained twice.
+/// the tuning run itself (same id), so it is not trained twice. Configurations in `runOnce` run
+/// once at their own rate with the first seed either way.
 extension ExperimentSuite {
     /// The tuning runs, configuration by configuration (none without a grid).
     public var tuningRuns: [ExperimentRun] {
         guard let grid = learningRateGrid else { return [] }
-        return configurations.flatMap { c in
+        return configurations.filter { !runOnce.contains($0.id) }.flatMap { c in
             grid.rates(around: c.learningRate).map { ExperimentRun(c, learningRate: $0, seed: seed) }
         }
     }
@@ -18,6 +19,7 @@ extension ExperimentSuite {
     /// `rate` gives it (nil: not chosen yet, the configuration's runs are left out).
     public func finalRuns(rate: (ExperimentConfiguration) -> Double?) -> [ExperimentRun] {
         configurations.flatMap { c -> [ExperimentRun] in
+            if runOnce.contains(c.id) { return [ExperimentRun(c, learningRate: c.learningRate, seed: seed)] }
             guard let r = learningRateGrid == nil ? c.learningRate : rate(c) else { return [] }
             return seeds.map { ExperimentRun(c, learningRate: r, seed: $0) }
         }
@@ -45,6 +47,10 @@ extension ExperimentSuite {
         let tuned = Set(tuning.map(\.id))
         var out = tuning.map { (run: $0, rateToBeChosen: false) }
         for c in configurations {
+            if runOnce.contains(c.id) {
+                out.append((ExperimentRun(c, learningRate: c.learningRate, seed: seed), false))
+                continue
+            }
             let rate = learningRateGrid == nil ? c.learningRate : chosen(c)
             for s in seeds {
                 let run = ExperimentRun(c, learningRate: rate ?? c.learningRate, seed: s)

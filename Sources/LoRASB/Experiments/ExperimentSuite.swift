@@ -112,7 +112,14 @@ public struct ExperimentSuite: Sendable {
     public var tasks: [ExperimentTask]
     public var configurations: [ExperimentConfiguration]
     public var targets: [String]
+    /// Optimizer steps of every run; replaced by `epochs` when that is set.
     public var steps: Int
+    /// Passes over each task's training set (steps follow from its size), or nil for `steps`.
+    public var epochs: Double? = nil
+    /// The decay after warm-up (Transformers' GLUE scripts: linear).
+    public var decay: LearningRateSchedule.Decay = .cosine
+    /// Validation after every epoch instead of every `stepsPerEval` steps.
+    public var evaluateEachEpoch = false
     public var batchSize: Int
     public var warmupRatio: Double
     public var maxSequenceLength: Int
@@ -121,6 +128,9 @@ public struct ExperimentSuite: Sendable {
     public var seeds: [UInt64] = ExperimentSuite.defaultSeeds
     /// The rates each configuration is tuned over (nil: its own rate, untuned).
     public var learningRateGrid: LearningRateGrid? = nil
+    /// Configurations (by id) that run once, at their own rate with the first seed, whatever
+    /// the grid and seeds: reference rows beside the comparison the suite is about.
+    public var runOnce: Set<String> = []
     /// What `--lr-grid standard` means for this suite.
     public var standardLearningRateGrid: LearningRateGrid = ExperimentSuite.standardLearningRateGrid
     /// Validation loss every this many steps (also before the first and after the last).
@@ -138,8 +148,24 @@ public struct ExperimentSuite: Sendable {
     /// The trainer settings every configuration shares, at the run's rate and seed.
     public func trainerSettings(_ run: ExperimentRun) -> TrainerSettings {
         TrainerSettings(iterations: steps, batchSize: batchSize, learningRate: run.learningRate,
-                        warmupRatio: warmupRatio, seed: run.seed, stepsPerEval: stepsPerEval,
+                        warmupRatio: warmupRatio, decay: decay, seed: run.seed, stepsPerEval: stepsPerEval,
                         validationBatches: 0, saveEvery: 0, stepsPerReport: 1)
+    }
+
+    /// Optimizer steps of a run on a task of `trainExamples` examples (as `TrainingPlan` counts
+    /// them from `epochs`).
+    public func steps(trainExamples: Int) -> Int {
+        guard let epochs else { return steps }
+        let perEpoch = (trainExamples + batchSize - 1) / batchSize
+        return max(1, Int((Double(perEpoch) * epochs).rounded(.up)))
+    }
+
+    /// Validations of such a run: before the first step, every `stepsPerEval` steps (or epoch)
+    /// and after the last.
+    public func evaluations(trainExamples: Int) -> Int {
+        let total = steps(trainExamples: trainExamples)
+        let every = evaluateEachEpoch ? max(1, (trainExamples + batchSize - 1) / batchSize) : stepsPerEval
+        return 2 + (every > 0 ? (total - 1) / every : 0)
     }
 
     /// The adapter settings of a run. The estimation samples are taken in file order, as when

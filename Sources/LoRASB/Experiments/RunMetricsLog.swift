@@ -13,6 +13,8 @@ public struct RunMetricsLog: Sendable, Equatable {
     public var trainingLoss: [Point] = []
     /// `validation_loss` of each validation record.
     public var validationLoss: [Point] = []
+    /// A head's metrics of each validation record (`accuracy`, `matthews_correlation`, …), by key.
+    public var validationMetrics: [String: [Point]] = [:]
     /// Numeric values of records that are neither training nor validation records, by key
     /// (later records win): the final metrics.
     public var finalValues: [String: Double] = [:]
@@ -52,6 +54,9 @@ public struct RunMetricsLog: Sendable, Equatable {
         guard let step = RunMetricsLog.number(object["step"]) else { return }
         if object.keys.contains("validation_loss") {
             validationLoss.append(Point(step: step, value: RunMetricsLog.number(object["validation_loss"]) ?? .nan))
+            for (key, value) in object where !RunMetricsLog.validationBookkeeping.contains(key) {
+                if let v = RunMetricsLog.number(value) { validationMetrics[key, default: []].append(Point(step: step, value: v)) }
+            }
         } else if object.keys.contains("loss") {
             trainingLoss.append(Point(step: step, value: RunMetricsLog.number(object["loss"]) ?? .nan))
             if let t = object["tokens"] as? NSNumber { tokens = max(tokens ?? 0, t.intValue) }
@@ -60,6 +65,15 @@ public struct RunMetricsLog: Sendable, Equatable {
                 if let v = RunMetricsLog.number(value) { finalValues[key] = v }
             }
         }
+    }
+
+    /// The keys of a validation record that are not a metric of the model.
+    static let validationBookkeeping: Set<String> = ["step", "validation_loss", "validation_seconds"]
+
+    /// The highest value `metric` reached at a validation after training began (step > 0): the
+    /// best-epoch figure GLUE results are usually reported with. Nil when never measured.
+    public func best(_ metric: String) -> Double? {
+        validationMetrics[metric]?.filter { $0.step > 0 && $0.value.isFinite }.map(\.value).max()
     }
 
     static func number(_ value: Any?) -> Double? {

@@ -19,9 +19,11 @@ struct TrainingPlan {
         var trainer = request.trainer
         loader = try BatchLoader(examples: data.train, batchSize: trainer.batchSize,
                                  padTokenID: padTokenID, seed: trainer.seed)
+        let stepsPerEpoch = Double(loader.batchesPerEpoch) / Double(trainer.gradientAccumulation)
         if let epochs = request.epochs {
-            trainer.iterations = max(1, Int((Double(loader.batchesPerEpoch) * epochs / Double(trainer.gradientAccumulation)).rounded(.up)))
+            trainer.iterations = max(1, Int((stepsPerEpoch * epochs).rounded(.up)))
         }
+        if request.evaluateEachEpoch { trainer.stepsPerEval = max(1, Int(stepsPerEpoch.rounded(.up))) }
         self.trainer = trainer
         validationBatches = try BatchLoader.evaluationBatches(data.validation, batchSize: trainer.batchSize,
                                                              padTokenID: padTokenID)
