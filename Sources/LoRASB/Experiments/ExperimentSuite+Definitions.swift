@@ -273,7 +273,7 @@ extension ExperimentSuite {
             switch scale {
             case .full:
                 trainExamples = 1000; validationExamples = nil; initSamples = 32; batchSize = 32
-                maxSequenceLength = 128; steps = 0; stepsPerEval = 0; epochs = 10
+                maxSequenceLength = 128; steps = 320; stepsPerEval = 0; epochs = 10   // steps: 10 epochs of 1,000
             case .smoke:
                 // CoLA's first 16 are all one class.
                 trainExamples = 32; validationExamples = 16; initSamples = 8; batchSize = 4

@@ -147,7 +147,8 @@ public struct ExperimentSuite: Sendable {
 
     /// The trainer settings every configuration shares, at the run's rate and seed.
     public func trainerSettings(_ run: ExperimentRun) -> TrainerSettings {
-        TrainerSettings(iterations: steps, batchSize: batchSize, learningRate: run.learningRate,
+        // With `epochs` the run's plan counts the steps from the task's data (`TrainingPlan`).
+        TrainerSettings(iterations: epochs == nil ? steps : 1, batchSize: batchSize, learningRate: run.learningRate,
                         warmupRatio: warmupRatio, decay: decay, seed: run.seed, stepsPerEval: stepsPerEval,
                         validationBatches: 0, saveEvery: 0, stepsPerReport: 1)
     }
