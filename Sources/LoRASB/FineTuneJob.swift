@@ -94,6 +94,9 @@ public final class FineTuneJob {
     /// interrupted one): an evaluation right after training scores it as it is in memory, on
     /// every process alike, without reading the folder only rank 0 writes.
     public private(set) var trained: AdaptedModel?
+    /// Called before the first step (0) and after every step, with the run's step count and
+    /// the adapters being trained (the trainer's `onStep`).
+    public var onStep: ((_ step: Int, _ total: Int, _ adapters: AdapterSet) throws -> Void)?
 
     /// `opener` hands out the model's files; share one with later stages (an evaluation of the
     /// trained adapter) so the run opens them once.
@@ -153,6 +156,7 @@ public final class FineTuneJob {
             }
         }
         if let checkpoint = attachment.checkpoint { try loop.restore(checkpoint) }
+        if let onStep { loop.onStep = { try onStep($0, plan.trainer.iterations, attachment.adapters) } }
 
         // The trainer measures validation loss before its first step (after the
         // initialisation) and after its last.

@@ -60,6 +60,8 @@ public final class ExperimentRunner {
     public var runsFolder: URL { output.appendingPathComponent("runs").appendingPathComponent(baseName) }
     public var tableURL: URL { output.appendingPathComponent("\(baseName).md") }
     public var plotURL: URL { output.appendingPathComponent("\(baseName)-loss.svg") }
+    /// Suites that track the subspace: the cosines over training.
+    public var subspacePlotURL: URL { output.appendingPathComponent("\(baseName)-cosine.svg") }
     public func runFolder(_ run: ExperimentRun) -> URL { runsFolder.appendingPathComponent(run.id) }
 
     /// Every setting a run depends on, as text.
@@ -196,10 +198,13 @@ public final class ExperimentRunner {
         // Training and the accuracy evaluation share one opening of the model's files.
         let opener = ModelOpener()
         let job = FineTuneJob(request, opener: opener, communicator: communicator, say: say)
+        let comparer = try installSubspaceTracking(run, on: job, folder: folder)
         let result = try job.run(progress: progress, interrupt: interrupt)
         guard case .finished = result.outcome, let trained = job.trained else { return nil }
 
         var metrics: [String: Double] = [:]
+        metrics[SubspaceTracking.meanCosine] = comparer?.last?.mean
+        metrics[SubspaceTracking.globalCosine] = comparer?.last?.global
         metrics[ExperimentRecord.validationLoss] = result.finalValidationLoss
         metrics[ExperimentRecord.initValidationLoss] = result.initValidationLoss
         metrics[ExperimentRecord.baseValidationLoss] = result.baseValidationLoss
@@ -237,6 +242,27 @@ public final class ExperimentRunner {
         }
     }
 
+    /// In a suite that tracks the subspace (rank 0, which writes the files): the full
+    /// fine-tuning run records its updates, every other run compares its own with them.
+    func installSubspaceTracking(_ run: ExperimentRun, on job: FineTuneJob, folder: URL) throws -> SubspaceTracking.Comparer? {
+        guard let interval = suite.subspaceInterval, communicator.isRoot else { return nil }
+        let c = run.configuration
+        guard SubspaceTracking.methods.contains(c.method) else {
+            throw ExperimentError(c.id, "the subspace is tracked only for \(SubspaceTracking.methods.map(\.displayName).sorted().joined(separator: ", ")): \(c.methodName) rewrites the pretrained weight")
+        }
+        if c.method == .full {
+            let recorder = SubspaceTracking.Recorder(run: folder, interval: interval)
+            job.onStep = { try recorder(step: $0, total: $1, adapters: $2) }
+            return nil
+        }
+        guard let reference = try finalRuns().first(where: { $0.configuration.task == c.task && $0.configuration.method == .full && $0.seed == run.seed }) else {
+            throw ExperimentError(c.id, "the suite has no full fine-tuning run of \(c.task) with seed \(run.seed) to compare with")
+        }
+        let comparer = SubspaceTracking.Comparer(reference: runFolder(reference), run: folder, interval: interval)
+        job.onStep = { try comparer(step: $0, total: $1, adapters: $2) }
+        return comparer
+    }
+
     /// Writes the table and plot from the finished run folders (rank 0); returns the records the
     /// table shows (every finished seed at the chosen rates) on every process.
     @discardableResult
@@ -258,7 +284,16 @@ public final class ExperimentRunner {
                                                        tuning: suite.tuningRuns.compactMap { tuning[$0.id] },
                                                        plotFile: plotURL.lastPathComponent,
                                                        runsFolder: runs, command: command)
-        try AtomicFile.write(Data(document.utf8), to: tableURL)
+        var text = document
+        if suite.subspaceInterval != nil {
+            var cosines: [String: [(step: Int, mean: Double, global: Double)]] = [:]
+            for run in final where run.seed == suite.seed && finished[run.id] != nil {
+                cosines[run.configuration.id] = try SubspaceTracking.readMeanCosines(runFolder(run))
+            }
+            try SubspaceTracking.chart(suite, cosines: cosines).write(to: subspacePlotURL)
+            text += "\n![cosine with full fine-tuning's update over training](\(subspacePlotURL.lastPathComponent))\n"
+        }
+        try AtomicFile.write(Data(text.utf8), to: tableURL)
         try ExperimentLossPlot.chart(suite, logs: logs).write(to: plotURL)
         return records
     }

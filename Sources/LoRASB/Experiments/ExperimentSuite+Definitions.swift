@@ -68,6 +68,7 @@ extension ExperimentSuite {
         case .ablationLR: return ablationLR(scale: scale, locations: locations)
         case .ablationBasis: return ablationBasis(scale: scale, locations: locations)
         case .ablationSplit: return ablationSplit(scale: scale, locations: locations)
+        case .subspace: return subspace(scale: scale, locations: locations)
         }
     }
 
@@ -319,6 +320,32 @@ extension ExperimentSuite {
         suite.evaluateEachEpoch = s.epochs != nil
         suite.decay = .linear
         suite.runOnce = Set(configurations.filter { !comparedMethods.contains($0.method) }.map(\.id))
+        return suite
+    }
+
+    /// The steps between two comparisons of the subspace suite (full scale: 32 per run).
+    static func subspaceInterval(_ scale: ExperimentScale) -> Int { scale == .full ? 10 : 1 }
+
+    /// The paper's sixth claim on MRPC with the GLUE protocol: full fine-tuning first (its
+    /// updates are the reference), then LoRA-SB and LoRA-XS at 8 and 24 and LoRA at 8, all with
+    /// the first seed's data order and head.
+    static func subspace(scale: ExperimentScale, locations: ExperimentLocations) -> ExperimentSuite {
+        var suite = glue(scale: scale, locations: locations)
+        suite.name = .subspace
+        suite.title = "Subspace: each method's update against full fine-tuning's (all-MiniLM-L6-v2, MRPC)"
+        suite.tasks = suite.tasks.filter { $0.name == "MRPC" }.map { task in
+            var t = task
+            t.columns = [ExperimentColumn("cos to full FT (mean)", task: t.name, metric: SubspaceTracking.meanCosine),
+                         ExperimentColumn("cos to full FT (all targets)", task: t.name, metric: SubspaceTracking.globalCosine)]
+                + t.columns
+            return t
+        }
+        let kept = suite.configurations.filter { $0.task == "MRPC" && SubspaceTracking.methods.contains($0.method) }
+        suite.configurations = kept.filter { $0.method == .full } + kept.filter { $0.method != .full }
+        suite.runOnce = []
+        let interval = subspaceInterval(scale)
+        suite.subspaceInterval = interval
+        suite.summary = "The paper claims LoRA-SB simulates full fine-tuning in its subspace. Full fine-tuning of all-MiniLM-L6-v2 on MRPC runs first and saves, every \(interval) step\(interval == 1 ? "" : "s") and at the last, W_t − W_0 of each adapted weight (query, value, attention output, FFN output of every layer); every adapter run with the same seed (the same examples in the same order and the same head) computes at those steps the cosine between what it adds to the weight (LoRA-SB and LoRA-XS: s·B R_t A, LoRA-SB's initialisation included; LoRA: s·B_t A_t) and full fine-tuning's. 'mean' averages the per-weight cosines, 'all targets' takes the cosine of all of them concatenated; both at the last step, the plot shows them over training. Each method at its own rate: full fine-tuning 5e-5, LoRA-SB and LoRA-XS 2e-3, LoRA 5e-4. Training as in the GLUE suite: the first \(GLUEScale(scale).trainExamples) MRPC training examples, \(suite.epochs.map { "\(String(format: "%g", $0)) epochs" } ?? "\(suite.steps) steps") in batches of \(suite.batchSize); accuracy on MRPC's dev set after the last step and the best after any epoch."
         return suite
     }
 

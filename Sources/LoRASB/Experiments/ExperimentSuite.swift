@@ -22,6 +22,9 @@ public enum ExperimentSuiteName: String, Sendable, CaseIterable, Codable {
     case ablationBasis = "ablation-basis"
     /// LoRA-SB's split of the SVD: orthonormal B and A against B = U_r Σ_r (paper, Table 5).
     case ablationSplit = "ablation-split"
+    /// The paper's claim that LoRA-SB simulates full fine-tuning in its subspace: the cosine
+    /// between each method's update and full fine-tuning's, step by step (all-MiniLM-L6-v2, MRPC).
+    case subspace
 }
 
 /// How big a suite is: `smoke` checks the whole pipeline in seconds; `full` is the comparison.
@@ -135,6 +138,9 @@ public struct ExperimentSuite: Sendable {
     public var standardLearningRateGrid: LearningRateGrid = ExperimentSuite.standardLearningRateGrid
     /// Validation loss every this many steps (also before the first and after the last).
     public var stepsPerEval: Int
+    /// Every this many steps (and at the last), each adapter run's update is compared with the
+    /// full fine-tuning run's of the same task and seed (`SubspaceTracking`); nil: not tracked.
+    public var subspaceInterval: Int? = nil
     /// Decoder suites: the task-family accuracies every trained run is scored on (GSM8K,
     /// MATH500, the commonsense sets); empty: losses and head metrics only.
     public var accuracies: [ExperimentAccuracy] = []

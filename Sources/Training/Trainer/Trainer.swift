@@ -40,6 +40,9 @@ public final class Trainer {
     /// Metrics measured with every validation loss beyond it (a regression head's correlations),
     /// logged and shown beside it; nil: the loss alone.
     public var validationMetrics: (() throws -> [(name: String, value: Double)])?
+    /// Called with the step count before the first step of a fresh run (0) and after every
+    /// optimizer step: a view of the weights as training moves them (the subspace experiment).
+    public var onStep: ((_ step: Int) throws -> Void)?
 
     private var loader: BatchLoader
     private let validation: [Batch]
@@ -95,8 +98,9 @@ public final class Trainer {
         let sessionStart = Date()
         let startStep = state.step
         let startSeconds = state.trainingSeconds
-        if state.step == 0, !validation.isEmpty {
-            try logValidation()
+        if state.step == 0 {
+            if !validation.isEmpty { try logValidation() }
+            try onStep?(0)
         }
         var windowLoss = LossAverage()
         var windowTokens = 0
@@ -130,6 +134,7 @@ public final class Trainer {
             state.tokensSeen += stepTokens
             state.trainingSeconds = startSeconds + Date().timeIntervalSince(sessionStart)
             state.sampler = loader.state
+            try onStep?(state.step)
             let meanLoss = stepLoss / Double(settings.gradientAccumulation)
             windowLoss.add(meanLoss: meanLoss, count: 1)
             windowTokens += stepTokens
