@@ -92,6 +92,8 @@ public final class ExperimentRunner {
         if let epochs = suite.epochs { s["epochs"] = String(epochs) }
         if suite.decay != .cosine { s["lr_schedule"] = suite.decay.rawValue }
         if suite.evaluateEachEpoch { s["steps_per_eval"] = "epoch" }
+        if suite.initLearningRate != .formula { s["init_lr"] = suite.initLearningRate.description }
+        if suite.evaluationPrecision != .fp32 { s["evaluation_precision"] = suite.evaluationPrecision.rawValue }
         if let task = suite.task(c.task) {
             s["data"] = task.data.path.standardizedFileURL.path
             s["train_examples"] = task.data.maxTrainExamples.map(String.init) ?? "all"
@@ -194,6 +196,7 @@ public final class ExperimentRunner {
                                       maxSequenceLength: suite.maxSequenceLength, output: folder,
                                       evaluateBase: firstOfTask, commandLine: spec(run))
         request.evaluateEachEpoch = suite.evaluateEachEpoch
+        request.initLearningRate = suite.initLearningRate
         if let gradientCheckpointing { request.gradientCheckpointing = gradientCheckpointing }
         // Training and the accuracy evaluation share one opening of the model's files.
         let opener = ModelOpener()
@@ -214,7 +217,9 @@ public final class ExperimentRunner {
         let evaluationStart = Date()
         for accuracy in suite.accuracies {
             let printer = progress
-            let evaluated = try EvaluationJob(accuracy.request(model: suite.model, adapter: folder), opener: opener,
+            var evaluation = accuracy.request(model: suite.model, adapter: folder)
+            evaluation.precision = suite.evaluationPrecision
+            let evaluated = try EvaluationJob(evaluation, opener: opener,
                                               communicator: communicator, progress: { printer?.update($0) }).run(on: trained)
             progress?.finish()
             for (name, value) in evaluated.values { metrics[accuracy.metric(name)] = value }

@@ -138,6 +138,11 @@ public struct ExperimentSuite: Sendable {
     public var standardLearningRateGrid: LearningRateGrid = ExperimentSuite.standardLearningRateGrid
     /// Validation loss every this many steps (also before the first and after the last).
     public var stepsPerEval: Int
+    /// LoRA-SB's η_eff: the paper's formula unless the model needs a given value.
+    public var initLearningRate: InitLearningRate = .formula
+    /// What the accuracies' generations multiply in (`q8`: llama.cpp's 8-bit arithmetic on the
+    /// quantised weights, several times faster than fp32 at this size).
+    public var evaluationPrecision: ComputePrecision = .fp32
     /// Every this many steps (and at the last), each adapter run's update is compared with the
     /// full fine-tuning run's of the same task and seed (`SubspaceTracking`); nil: not tracked.
     public var subspaceInterval: Int? = nil
