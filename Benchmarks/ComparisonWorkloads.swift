@@ -92,6 +92,8 @@ enum Workbench {
         .appendingPathComponent(".cache/lorasb/models")
     static var smolLM2: URL { models.appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf") }
     static var miniLM: URL { models.appendingPathComponent("all-MiniLM-L6-v2") }
+    static var qwen05: URL { models.appendingPathComponent("Qwen2.5-Coder-0.5B-Instruct-Q4_K_M.gguf") }
+    static var qwen15: URL { models.appendingPathComponent("Qwen2.5-Coder-1.5B-Instruct-Q4_K_M.gguf") }
 
     /// `count` deterministic ids in `offset ..< offset + range`.
     static func ids(_ count: Int, range: Int, offset: Int = 0) -> [Int32] {

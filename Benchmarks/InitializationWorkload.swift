@@ -9,7 +9,14 @@ enum InitializationWorkload {
     /// `bf16` multiplies by bf16 copies of the weights (the targets' gradients included: the
     /// weights are held fixed while their gradients are summed).
     static func smolLM2(samples: Int = 50, rank: Int = 32, bf16: Bool = false) throws -> ComparisonResult {
-        let model = try LlamaModel(contentsOf: Workbench.smolLM2)
+        try decoder(Workbench.smolLM2, samples: samples, rank: rank, bf16: bf16)
+    }
+
+    /// The same on any decoder GGUF; `thenSteps` training steps of 4 × 256 follow (the
+    /// real-size job `job-qwen15`: its peak memory is the initialisation's plus training's).
+    static func decoder(_ file: URL, samples: Int = 50, rank: Int = 32, bf16: Bool = false,
+                        thenSteps: Int = 0) throws -> ComparisonResult {
+        let model = try LlamaModel(contentsOf: file)
         if bf16 { try model.use(.bf16) }
         let (b, t) = (4, 256)
         let all = Workbench.ids(samples * t, range: model.config.vocabSize)
@@ -32,9 +39,23 @@ enum InitializationWorkload {
             .reduce(0) { $0 + $1.linear.inFeatures * $1.linear.outFeatures }
         // Forward, input gradients, and the weight gradients of the targets.
         let flops = 2 * forward + 2 * Double(targetWeights) * Double(samples * t)
-        return ComparisonResult(values: ["seconds": seconds,
-                                         "gradient_seconds": report?.gradientSeconds ?? .nan,
-                                         "svd_seconds": report?.svdSeconds ?? .nan,
-                                         "samples_per_second": Double(samples) / seconds, "flops": flops])
+        var values = ["seconds": seconds, "gradient_seconds": report?.gradientSeconds ?? .nan,
+                      "svd_seconds": report?.svdSeconds ?? .nan, "samples_per_second": Double(samples) / seconds, "flops": flops]
+        if thenSteps > 0 {
+            // As the reference: one fixed batch, AdamW on the R of every target.
+            let batch = try Workbench.languageModelBatch(model, batch: b, length: t)
+            let parameters = Workbench.trainables(model)
+            let adam = try Workbench.optimizer(parameters)
+            let started = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<thenSteps {
+                for p in parameters { p.zeroGradient() }
+                _ = try model.lossAndGradients(batch)
+                adam.step(learningRate: 1e-4)
+            }
+            let step = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 / Double(thenSteps)
+            values["step_seconds"] = step
+            values["tokens_per_second"] = Double(b * t) / step
+        }
+        return ComparisonResult(values: values)
     }
 }

@@ -14,7 +14,13 @@ enum TrainingStepWorkloads {
     /// forward in backward.
     static func smolLM2(_ method: SmolLM2Method, repetitions: Int = 2, bf16: Bool = false,
                         checkpointing: Bool = false) throws -> ComparisonResult {
-        let model = try LlamaModel(contentsOf: Workbench.smolLM2)
+        try decoder(Workbench.smolLM2, method, repetitions: repetitions, bf16: bf16, checkpointing: checkpointing)
+    }
+
+    /// The same step on any decoder GGUF (the real-size Qwen2.5 files: `step-qwen05`).
+    static func decoder(_ file: URL, _ method: SmolLM2Method, repetitions: Int = 2, bf16: Bool = false,
+                        checkpointing: Bool = false) throws -> ComparisonResult {
+        let model = try LlamaModel(contentsOf: file)
         model.gradientCheckpointing = checkpointing
         model.freezeAllParameters()
         let targets = model.targetableLayers(named: smolLM2Targets)

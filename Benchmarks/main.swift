@@ -47,6 +47,15 @@ let sections: [any BenchmarkSection] = [
                        body: { try TrainingStepWorkloads.smolLM2(.lora) }),
     ComparisonWorkload(name: "full-step-smollm2", summary: "full fine-tuning step, SmolLM2 4×256",
                        body: { try TrainingStepWorkloads.smolLM2(.full, repetitions: 1) }),
+    // The real-size models (scripts/fetch-qwen.sh): BENCHMARKS.md, "Real size".
+    ComparisonWorkload(name: "step-qwen05", summary: "LoRA-SB r=32 training step, Qwen2.5-Coder-0.5B Q4_K_M 4×256, all seven projections",
+                       body: { try TrainingStepWorkloads.decoder(Workbench.qwen05, .loraSB, repetitions: 1) }),
+    ComparisonWorkload(name: "step-qwen05-bf16", summary: "step-qwen05 with the frozen weights multiplied in bf16",
+                       body: { try TrainingStepWorkloads.decoder(Workbench.qwen05, .loraSB, repetitions: 1, bf16: true) }),
+    ComparisonWorkload(name: "init-qwen05-bf16", summary: "LoRA-SB initialisation (50 samples + SVDs) on Qwen2.5-Coder-0.5B, bf16",
+                       body: { try InitializationWorkload.decoder(Workbench.qwen05, bf16: true) }),
+    ComparisonWorkload(name: "job-qwen15", summary: "LoRA-SB initialisation (50 samples) + 20 steps of 4×256 on Qwen2.5-Coder-1.5B Q4_K_M",
+                       body: { try InitializationWorkload.decoder(Workbench.qwen15, thenSteps: 20) }),
 ] + GGUFGenerationWorkloads.sections
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -94,7 +94,7 @@ import TestSupport
     @Test func suiteAndScaleErrorsListTheChoices() throws {
         let words = ["--suite", "paper"]
         let message = cliError { try ExperimentCommand.run(try Arguments(words, flags: ExperimentCommand.flags)) }
-        #expect(message.hasPrefix("--suite must be decoder, arithmetic, commonsense, glue, ablation-init, ablation-lr, ablation-basis or ablation-split, got 'paper'"))
+        #expect(message.hasPrefix("--suite must be decoder, arithmetic, commonsense, glue, ablation-init, ablation-lr, ablation-basis, ablation-split or subspace, got 'paper'"))
         let scale = cliError { try ExperimentCommand.run(try Arguments(["--suite", "glue", "--scale", "huge"], flags: ExperimentCommand.flags)) }
         #expect(scale == "--scale must be smoke or full, got 'huge'")
     }
