@@ -10,12 +10,13 @@ typedef struct {
     int format;         // the activation blocks it multiplies with
     row_dot reference;  // plain C
     row_dot simd;       // AVX2 + FMA + F16C (NULL off x86)
+    rows_dot simd_rows; // the same against several activation rows at once
 } dot_kind;
 
 #if defined(__x86_64__)
-#define KIND(id, fmt, name) { id, fmt, qdot_##name##_ref, qdot_##name##_avx2 }
+#define KIND(id, fmt, name) { id, fmt, qdot_##name##_ref, qdot_##name##_avx2, qdot_##name##_avx2_rows }
 #else
-#define KIND(id, fmt, name) { id, fmt, qdot_##name##_ref, NULL }
+#define KIND(id, fmt, name) { id, fmt, qdot_##name##_ref, NULL, NULL }
 #endif
 
 static const dot_kind kinds[] = {
@@ -69,11 +70,15 @@ void lorasb_qdot_gemv(uint32_t type, int n, const void *w, size_t w_row_bytes, c
                       int row0, int row1, const void *a, int nact, float *y, int ldy) {
     const dot_kind *k = kind_of(type);
     if (!k) return;
-    const row_dot dot = kernel_of(k);
     const size_t a_row_bytes = lorasb_q8_row_bytes(k->format, n);
+    const int simd = lorasb_qdot_simd() && k->simd_rows;
     for (int r = row0; r < row1; r++) {
         const uint8_t *row = (const uint8_t *)w + (size_t)(order ? order[r] : r) * w_row_bytes;
+        if (simd) {   // each weight block unpacked once for all activation rows
+            k->simd_rows(n, row, a, a_row_bytes, nact, y + r, (size_t)ldy);
+            continue;
+        }
         for (int j = 0; j < nact; j++)
-            y[(size_t)j * ldy + r] = dot(n, row, (const uint8_t *)a + (size_t)j * a_row_bytes);
+            y[(size_t)j * ldy + r] = k->reference(n, row, (const uint8_t *)a + (size_t)j * a_row_bytes);
     }
 }

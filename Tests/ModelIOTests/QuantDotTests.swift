@@ -104,6 +104,40 @@ final class QuantDotTests: XCTestCase {
         }
     }
 
+    /// The batch kernels, which unpack each weight block once for every activation row: for
+    /// 1…8 activation rows (and 11, taken 8 then 3), each result equals the one-row SIMD dot
+    /// product bit for bit, and the plain C one up to the order of the float sums.
+    func testBatchKernelsEqualTheOneRowKernelsForEveryRowCount() throws {
+        for type in Self.types {
+            let (bytes, columns, source) = try Self.rows(of: type)
+            let format = lorasb_qdot_activation_format(type.rawValue)
+            let rowBytes = type.byteCount(ofValues: columns), rows = bytes.count / rowBytes
+            let weights = Self.decode(bytes, type: type, count: rows * columns)
+            let activations = (0 ..< 11).map { Self.quantize(Self.activations(columns, seed: 200 + UInt64($0)), format: format) }
+            let magnitudes = activations.map { Self.dequantize($0, format: format, count: columns).map(abs) }
+            for pass in Array(1 ... 8) + [11] {
+                let a = activations.prefix(pass).flatMap { $0 }
+                var y = [Float](repeating: .nan, count: pass * rows)
+                bytes.withUnsafeBytes { w in
+                    lorasb_qdot_gemv(type.rawValue, Int32(columns), w.baseAddress, rowBytes, nil, 0, Int32(rows),
+                                     a, Int32(pass), &y, Int32(rows))
+                }
+                for j in 0 ..< pass {
+                    for r in 0 ..< rows {
+                        let (one, reference) = bytes.withUnsafeBytes { w in
+                            (lorasb_qdot_row(type.rawValue, Int32(columns), w.baseAddress! + r * rowBytes, activations[j]),
+                             lorasb_qdot_row_reference(type.rawValue, Int32(columns), w.baseAddress! + r * rowBytes, activations[j]))
+                        }
+                        let got = y[j * rows + r]
+                        XCTAssertEqual(got.bitPattern, one.bitPattern, "\(type) row \(r) activation \(j) of \(pass): \(got) against \(one), \(source)")
+                        let magnitude = (0 ..< columns).reduce(Float(0)) { $0 + abs(weights[r * columns + $1]) * magnitudes[j][$1] }
+                        XCTAssertEqual(got, reference, accuracy: 1e-5 * magnitude + 1e-30, "\(type) row \(r) activation \(j) of \(pass), \(source)")
+                    }
+                }
+            }
+        }
+    }
+
     /// The q8 product of up to 8 rows (and a row order) against fp32 products of the decoded
     /// weight and the decoded 8-bit activations. Q8_1's s = d·Σq is stored as fp16, so types
     /// with a minimum (Q4_1, Q5_1) also carry that rounding: |m·s|·2⁻¹¹ per block.
