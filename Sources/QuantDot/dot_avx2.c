@@ -20,6 +20,16 @@
 
 static inline AVX2 float fp16(uint16_t h) { return _cvtsh_ss(h); }
 
+// Two adjacent fp16 values (a block's d and m, or d and dmin) loaded into a vector register and
+// converted by one instruction: in the Q4_1 kernel, 2.7 → 1.75 ns per block at one row and
+// 1.24 → 0.86 at eight on this machine, against two scalar conversions.
+static inline AVX2 void fp16_pair(const uint16_t *p, float *first, float *second) {
+    uint32_t bits; memcpy(&bits, p, 4);
+    const __m128 both = _mm_cvtph_ps(_mm_cvtsi32_si128((int)bits));
+    *first = _mm_cvtss_f32(both);
+    *second = _mm_cvtss_f32(_mm_movehdup_ps(both));
+}
+
 static inline AVX2 float hsum_f32x8(__m256 x) {
     __m128 r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
     r = _mm_add_ps(r, _mm_movehl_ps(r, r));
@@ -76,12 +86,12 @@ INLINE void rows_32(int t, int n, const void *vw, const void *a, size_t as, cons
             switch (t) {
             case T_Q4_0: { const block_q4_0 *w = (const block_q4_0 *)vw + b; d = fp16(w->d);
                 q = _mm256_sub_epi8(nibbles_32(w->qs), _mm256_set1_epi8(8)); break; }
-            case T_Q4_1: { const block_q4_1 *w = (const block_q4_1 *)vw + b; d = fp16(w->d); m = fp16(w->m);
+            case T_Q4_1: { const block_q4_1 *w = (const block_q4_1 *)vw + b; fp16_pair(&w->d, &d, &m);
                 q = nibbles_32(w->qs); break; }
             case T_Q5_0: { const block_q5_0 *w = (const block_q5_0 *)vw + b; d = fp16(w->d);
                 // the fifth bit: where it is clear, OR-ing 0xF0 makes the byte q − 16 as a signed value
                 q = _mm256_or_si256(nibbles_32(w->qs), _mm256_andnot_si256(bits_32(w->qh), _mm256_set1_epi8((char)0xF0))); break; }
-            case T_Q5_1: { const block_q5_1 *w = (const block_q5_1 *)vw + b; d = fp16(w->d); m = fp16(w->m);
+            case T_Q5_1: { const block_q5_1 *w = (const block_q5_1 *)vw + b; fp16_pair(&w->d, &d, &m);
                 q = _mm256_or_si256(nibbles_32(w->qs), _mm256_and_si256(bits_32(w->qh), _mm256_set1_epi8(0x10))); break; }
             default: { const block_q8_0 *w = (const block_q8_0 *)vw + b; d = fp16(w->d);
                 q = load32(w->qs); break; }
@@ -128,7 +138,8 @@ INLINE void rows_k4(int has_qh, int n, const void *vw, const void *a, size_t as,
         const uint8_t *qs = has_qh ? ((const block_q5_K *)w)->qs : blk->qs;
         uint8_t sm[16];
         k4_scales_mins(blk->scales, sm);
-        const float d = fp16(blk->d), dmin = fp16(blk->dmin);
+        float d, dmin;
+        fp16_pair(&blk->d, &d, &dmin);
         const __m256 ad = _mm256_loadu_ps(ds + (size_t)b * 8);
         __m256i min_sum = _mm256_setzero_si256();
         for (int t = 0; t < 4; t++) {   // mins 2t, 2t + 1 against each row's sums of sub-blocks 2t, 2t + 1
