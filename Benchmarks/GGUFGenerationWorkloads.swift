@@ -13,20 +13,24 @@ enum GGUFGenerationWorkloads {
     ]
     static let promptTokens = 16, newTokens = 128
 
-    /// generate-gguf-<model>-b1 and -b8 for each file (the "generate" prefix keeps OpenBLAS's default threads, see main.swift).
+    /// generate-gguf-<model>-b1 and -b8 for each file, in fp32, and the same with `-q8` appended
+    /// for `--precision q8` (the "generate" prefix keeps OpenBLAS's default threads, see main.swift).
     static var sections: [any BenchmarkSection] {
         files.flatMap { name, file in
-            [1, 8].map { batch in
-                ComparisonWorkload(name: "generate-gguf-\(name)-b\(batch)",
-                                   summary: "greedy generation, \(file), batch \(batch), \(promptTokens) + \(newTokens) tokens",
-                                   body: { try run(Workbench.models.appendingPathComponent(file), batch: batch) })
+            [(ComputePrecision.fp32, ""), (.q8, "-q8")].flatMap { precision, suffix in
+                [1, 8].map { batch in
+                    ComparisonWorkload(name: "generate-gguf-\(name)-b\(batch)\(suffix)",
+                                       summary: "greedy generation, \(file), batch \(batch), \(promptTokens) + \(newTokens) tokens, \(precision.rawValue)",
+                                       body: { try run(Workbench.models.appendingPathComponent(file), batch: batch, precision: precision) })
+                }
             }
         }
     }
 
     /// Prompt processing included, as llama-batched-bench's total time; one repetition: every
     /// run is a fresh process.
-    static func run(_ url: URL, batch: Int) throws -> ComparisonResult {
-        try GenerationWorkload.run(url, batch: batch, promptTokens: promptTokens, newTokens: newTokens, repetitions: 1)
+    static func run(_ url: URL, batch: Int, precision: ComputePrecision) throws -> ComparisonResult {
+        try GenerationWorkload.run(url, batch: batch, promptTokens: promptTokens, newTokens: newTokens,
+                                   precision: precision, repetitions: 1)
     }
 }

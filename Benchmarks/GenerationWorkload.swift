@@ -10,10 +10,11 @@ enum GenerationWorkload {
     }
 
     /// Seconds from the first prompt token to the last new token (prompt processing included),
-    /// the median of `repetitions`.
+    /// the median of `repetitions`, with the frozen products in `precision`.
     static func run(_ url: URL, batch: Int, promptTokens: Int = 16, newTokens: Int = 128,
-                    repetitions: Int) throws -> ComparisonResult {
+                    precision: ComputePrecision = .fp32, repetitions: Int) throws -> ComparisonResult {
         let model = try LlamaModel(contentsOf: url)
+        try model.use(precision)
         let ids = Workbench.ids(batch * promptTokens, range: model.config.vocabSize).map(Int.init)
         let prompts = (0..<batch).map { Array(ids[($0 * promptTokens)..<(($0 + 1) * promptTokens)]) }
         let options = GenerationOptions(maxNewTokens: newTokens, ignoreEndOfSequence: true)

@@ -6,7 +6,12 @@ llama-bench's standard tg128 (batch 1, empty context) as the usual single-stream
 Same thread count on both sides. Prints a markdown table. Standard library only.
 
     python llama_cpp_generation.py --benchmarks .build/release/Benchmarks --llama-bin DIR \
-        [--threads 2] [--repetitions 2] [--batches 1,8] [--json FILE] [model ...]
+        [--threads 2] [--llama-threads N] [--repetitions 2] [--batches 1,8] [--precision fp32|q8]
+        [--json FILE] [model ...]
+
+--precision q8 runs our `generate-gguf-<model>-b<batch>-q8` (integer dot products on the quantised
+blocks, as llama.cpp); --llama-threads gives llama.cpp another thread count than ours (its
+workers spin-wait at every barrier, which on a loaded machine can make 1 thread the faster).
 """
 import argparse
 import json
@@ -30,8 +35,9 @@ def load():
     return os.getloadavg()[0]
 
 
-def ours(benchmarks, name, batch):
-    out = subprocess.run([benchmarks, f"generate-gguf-{name}-b{batch}"], capture_output=True, text=True)
+def ours(benchmarks, name, batch, precision):
+    suffix = "" if precision == "fp32" else f"-{precision}"
+    out = subprocess.run([benchmarks, f"generate-gguf-{name}-b{batch}{suffix}"], capture_output=True, text=True)
     for line in out.stdout.splitlines():
         if line.startswith("RESULT "):
             r = json.loads(line[len("RESULT "):])
@@ -68,24 +74,27 @@ def main():
     ap.add_argument("--benchmarks", required=True)
     ap.add_argument("--llama-bin", required=True, type=Path)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--llama-threads", type=int, help="llama.cpp's threads (default: --threads)")
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "q8"], help="our products' precision")
     ap.add_argument("--repetitions", type=int, default=2)
     ap.add_argument("--batches", default="1,8", help="comma-separated batch sizes (default 1,8)")
     ap.add_argument("--json")
     ap.add_argument("models", nargs="*")
     args = ap.parse_args()
+    llama_threads = args.llama_threads or args.threads
     rows = []
     for name in args.models or list(MODELS):
         model = MODELS_DIR / MODELS[name]
         if not model.exists():
             print(f"skipping {name}: {model} is missing", file=sys.stderr)
             continue
-        tg128 = llama_bench_tg(args.llama_bin, model, args.threads)
+        tg128 = llama_bench_tg(args.llama_bin, model, llama_threads)
         print(f"{name}: llama-bench tg{NEW} {tg128:.1f} t/s", file=sys.stderr, flush=True)
         for batch in [int(b) for b in args.batches.split(",")]:
             a, b = [], []
             for rep in range(args.repetitions):
-                a.append(ours(args.benchmarks, name, batch))
-                b.append(batched_bench(args.llama_bin, model, batch, args.threads))
+                a.append(ours(args.benchmarks, name, batch, args.precision))
+                b.append(batched_bench(args.llama_bin, model, batch, llama_threads))
                 print(f"{name} b{batch} {rep + 1}/{args.repetitions}: ours {a[-1]['tokens_per_second']:.1f} t/s, "
                       f"llama.cpp {b[-1]['tokens_per_second']:.1f} t/s (load {load():.1f})", file=sys.stderr, flush=True)
             med = lambda rs, k: statistics.median(r[k] for r in rs)
@@ -94,7 +103,8 @@ def main():
                          "llama_cpp_decode": med(b, "decode_tokens_per_second"),
                          "llama_bench_tg": tg128 if batch == 1 else None,
                          "load": statistics.median([r["load"] for r in a + b]), "runs": {"ours": a, "llama_cpp": b}})
-    print(f"\n{args.threads} threads on each side; {PROMPT}-token prompt per sequence + {NEW} new tokens; "
+    print(f"\nours: {args.threads} threads, {args.precision}; llama.cpp: {llama_threads} threads; "
+          f"{PROMPT}-token prompt per sequence + {NEW} new tokens; "
           f"medians of {args.repetitions} alternating runs; tokens/s = new tokens / total time (prompt included).\n")
     print("| model | batch | lorasb t/s | llama.cpp t/s | lorasb / llama.cpp | llama.cpp decode-only t/s "
           f"| llama-bench tg{NEW} t/s | load |")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Generation speed against llama.cpp on the same GGUF files (see BENCHMARKS.md, "Generation
 # against llama.cpp"):
-#   Benchmarks/reference/llama_cpp_generation.sh [--threads N] [--repetitions N] [--json FILE] [smollm2|qwen0.5b|qwen1.5b ...]
+#   Benchmarks/reference/llama_cpp_generation.sh [--threads N] [--llama-threads N] [--precision fp32|q8]
+#       [--repetitions N] [--batches 1,8] [--json FILE] [smollm2|qwen0.5b|qwen1.5b ...]
 # Builds the Benchmarks executable in release and llama.cpp (scripts/llama-cpp.sh, once), then
 # alternates ours and llama.cpp per model and batch (llama_cpp_generation.py).
 set -euo pipefail

@@ -3,6 +3,7 @@
 #ifndef LORASB_QUANT_BLOCKS_H
 #define LORASB_QUANT_BLOCKS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -65,5 +66,9 @@ static inline void k4_scales_mins(const uint8_t packed[12], uint8_t out[16]) {
 
 /// A row dot product: n values of weight blocks `w` against activation blocks `a`.
 typedef float (*row_dot)(int n, const void *w, const void *a);
+
+/// The same against `nact` ≤ 8 activation rows lying `as` bytes apart, with their blocks'
+/// scales `ds` (qdot_gather_scales): y[j·ys] = dot with row j.
+typedef void (*rows_dot)(int n, const void *w, const void *a, size_t as, const float *ds, int nact, float *y, size_t ys);
 
 #endif

@@ -1,4 +1,6 @@
-// The row dot products of each weight type: plain C (dot_reference.c) and AVX2 (dot_avx2.c).
+// The row dot products of each weight type: plain C (dot_reference.c) and AVX2 (dot_avx2.c),
+// whose `_rows` form takes one weight row against `nact` ≤ 8 activation rows `as` bytes apart,
+// with their blocks' scales gathered by qdot_gather_scales, and writes y[j·ys] for each.
 #ifndef LORASB_QUANT_DOT_KERNELS_H
 #define LORASB_QUANT_DOT_KERNELS_H
 
@@ -6,7 +8,17 @@
 
 #define DECLARE_DOT(name) \
     float qdot_##name##_ref(int n, const void *w, const void *a); \
-    float qdot_##name##_avx2(int n, const void *w, const void *a);
+    float qdot_##name##_avx2(int n, const void *w, const void *a); \
+    void qdot_##name##_avx2_rows(int n, const void *w, const void *a, size_t as, const float *ds, int nact, \
+                                 float *y, size_t ys);
+
+#include "quant_dot.h"
+
+/// Activation rows' block scales as fp32, 8 rows per block (lanes past nact are 0), in 2·8·(n/32)
+/// floats: ds[b·8 + j] = d of row j's block b; for Q8_1, ds[(blocks + b)·8 + j] its s; for Q8_K,
+/// after the d, int16 pairs[((b·4 + t)·8 + j)·2 + u] = bsums[4t + 2u] + bsums[4t + 2u + 1] of
+/// row j's block b (its sums over sub-block 2t + u of 32, which the Q4_K / Q5_K mins multiply).
+void qdot_gather_scales(int format, int n, const void *a, size_t as, int nact, float *ds);
 
 DECLARE_DOT(q4_0)
 DECLARE_DOT(q4_1)

@@ -27,6 +27,16 @@ final class QuantDotTests: XCTestCase {
         return (try synthetic(type, rows: 16, columns: 512), 512, "synthetic")
     }
 
+    /// `rows(of:)` with what the product tests take from it: the activation format, bytes per
+    /// row, the row count and the decoded weights.
+    static func product(of type: GGMLType) throws
+        -> (bytes: [UInt8], columns: Int, source: String, format: Int32, rowBytes: Int, rows: Int, weights: [Float]) {
+        let (bytes, columns, source) = try rows(of: type)
+        let rowBytes = type.byteCount(ofValues: columns), count = bytes.count / rowBytes
+        return (bytes, columns, source, lorasb_qdot_activation_format(type.rawValue), rowBytes, count,
+                decode(bytes, type: type, count: count * columns))
+    }
+
     /// Types the encoders write come from random values through them; the rest are random bytes
     /// with every fp16 scale a moderate normal number.
     static func synthetic(_ type: GGMLType, rows: Int, columns: Int) throws -> [UInt8] {
@@ -104,15 +114,44 @@ final class QuantDotTests: XCTestCase {
         }
     }
 
+    /// The batch kernels, which unpack each weight block once for every activation row: for
+    /// 1…8 activation rows (and 11, taken 8 then 3), each result equals the one-row SIMD dot
+    /// product and the plain C one up to the order of the float sums.
+    func testBatchKernelsEqualTheOneRowKernelsForEveryRowCount() throws {
+        for type in Self.types {
+            let (bytes, columns, source, format, rowBytes, rows, weights) = try Self.product(of: type)
+            let activations = (0 ..< 11).map { Self.quantize(Self.activations(columns, seed: 200 + UInt64($0)), format: format) }
+            let magnitudes = activations.map { Self.dequantize($0, format: format, count: columns).map(abs) }
+            for pass in Array(1 ... 8) + [11] {
+                let a = activations.prefix(pass).flatMap { $0 }
+                var y = [Float](repeating: .nan, count: pass * rows)
+                bytes.withUnsafeBytes { w in
+                    lorasb_qdot_gemv(type.rawValue, Int32(columns), w.baseAddress, rowBytes, nil, 0, Int32(rows),
+                                     a, Int32(pass), &y, Int32(rows))
+                }
+                for j in 0 ..< pass {
+                    for r in 0 ..< rows {
+                        let (one, reference) = bytes.withUnsafeBytes { w in
+                            (lorasb_qdot_row(type.rawValue, Int32(columns), w.baseAddress! + r * rowBytes, activations[j]),
+                             lorasb_qdot_row_reference(type.rawValue, Int32(columns), w.baseAddress! + r * rowBytes, activations[j]))
+                        }
+                        let got = y[j * rows + r]
+                        let magnitude = (0 ..< columns).reduce(Float(0)) { $0 + abs(weights[r * columns + $1]) * magnitudes[j][$1] }
+                        let tolerance = 1e-5 * magnitude + 1e-30
+                        XCTAssertEqual(got, one, accuracy: tolerance, "\(type) row \(r) activation \(j) of \(pass) against one row, \(source)")
+                        XCTAssertEqual(got, reference, accuracy: tolerance, "\(type) row \(r) activation \(j) of \(pass), \(source)")
+                    }
+                }
+            }
+        }
+    }
+
     /// The q8 product of up to 8 rows (and a row order) against fp32 products of the decoded
     /// weight and the decoded 8-bit activations. Q8_1's s = d·Σq is stored as fp16, so types
     /// with a minimum (Q4_1, Q5_1) also carry that rounding: |m·s|·2⁻¹¹ per block.
     func testMultiRowProductEqualsTheDequantisedProduct() throws {
         for type in Self.types {
-            let (bytes, columns, source) = try Self.rows(of: type)
-            let format = lorasb_qdot_activation_format(type.rawValue)
-            let rowBytes = type.byteCount(ofValues: columns), rows = bytes.count / rowBytes
-            let weights = Self.decode(bytes, type: type, count: rows * columns)
+            let (bytes, columns, source, format, rowBytes, rows, weights) = try Self.product(of: type)
             let order: [Int64] = (0 ..< rows).reversed().map(Int64.init)
             for batch in [1, 3, 8] {
                 let a = (0 ..< batch).flatMap { Self.quantize(Self.activations(columns, seed: 100 + UInt64($0)), format: format) }

@@ -40,8 +40,9 @@ float lorasb_qdot_row_reference(uint32_t type, int n, const void *w, const void 
 
 /// y[j·ldy + r] = dot(weight row r, activation row j) for r in [row0, row1), j < nact.
 /// Weight row r starts at w + (order ? order[r] : r)·w_row_bytes; activation row j at
-/// a + j·lorasb_q8_row_bytes(format, n). Each weight row is read once for all nact
-/// activation rows (it stays in L1 between them). Callers split [0, rows) between threads.
+/// a + j·lorasb_q8_row_bytes(format, n). Each weight block is read and unpacked once for all
+/// nact activation rows (the SIMD kernels take up to 8 at a time; each row's result is its
+/// one-row dot product up to the order of the float sums). Callers split [0, rows) between threads.
 void lorasb_qdot_gemv(uint32_t type, int n, const void *w, size_t w_row_bytes, const int64_t *order,
                       int row0, int row1, const void *a, int nact, float *y, int ldy);
 
