@@ -61,6 +61,7 @@ import TestSupport
         #expect(s.runOnce == Set(s.configurations.filter { ![.loraSB, .loraXS, .lora, .full].contains($0.method) }.map(\.id)))
         #expect(s.steps(trainExamples: 1000) == 320 && s.evaluations(trainExamples: 1000) == 11)
         let tuned = try s.withSeeds(3)
+        #expect(tuned.tableRunCount == 3 * 6 * 3 + s.runOnce.count)
         var grid = tuned
         grid.learningRateGrid = .multiples([0.5, 1, 2])
         let planned = grid.plannedRuns { _ in nil }

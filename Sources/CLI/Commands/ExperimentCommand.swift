@@ -102,7 +102,7 @@ struct ExperimentCommand: Command {
             let runner = ExperimentRunner(suite: suite, output: output, command: command, say: say, communicator: world)
             let records = try runner.writeReport()
             guard world.isRoot else { return }
-            print("\(records.count) of \(suite.configurations.count * suite.seeds.count) runs of the table finished; wrote \(runner.tableURL.path) and \(runner.plotURL.path)")
+            print("\(records.count) of \(suite.tableRunCount) runs of the table finished; wrote \(runner.tableURL.path) and \(runner.plotURL.path)")
             return
         }
         let interrupt = InterruptMonitor { count in
@@ -115,7 +115,7 @@ struct ExperimentCommand: Command {
         let outcome = try runner.run()
         guard world.isRoot else { if outcome.interrupted { exit(130) }; return }
         printer.finish()
-        print("\(outcome.ran.count) runs trained, \(outcome.skipped.count) skipped as finished; \(outcome.records.count) of \(suite.configurations.count * suite.seeds.count) in the table")
+        print("\(outcome.ran.count) runs trained, \(outcome.skipped.count) skipped as finished; \(outcome.records.count) of \(suite.tableRunCount) in the table")
         print("wrote \(outcome.table.path)")
         print("wrote \(outcome.plot.path)")
         if outcome.interrupted { exit(130) }

@@ -62,6 +62,12 @@ extension ExperimentSuite {
         return out
     }
 
+    /// How many runs the table shows when the suite is finished: every seed of every
+    /// configuration, once for those in `runOnce`.
+    public var tableRunCount: Int {
+        configurations.reduce(0) { $0 + (runOnce.contains($1.id) ? 1 : seeds.count) }
+    }
+
     /// The suite with `count` seeds: its own seed and the next `count − 1`.
     public func withSeeds(_ count: Int) throws -> ExperimentSuite {
         try SettingError.check("seeds", count, atLeast: 1)
