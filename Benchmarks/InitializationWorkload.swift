@@ -13,9 +13,10 @@ enum InitializationWorkload {
     }
 
     /// The same on any decoder GGUF; `thenSteps` training steps of 4 × 256 follow (the
-    /// real-size job `job-qwen15`: its peak memory is the initialisation's plus training's).
+    /// real-size job `job-qwen15`: its peak memory is the initialisation's plus training's);
+    /// `initMemoryBudget` bytes bound the summed gradients (`--init-memory`).
     static func decoder(_ file: URL, samples: Int = 50, rank: Int = 32, bf16: Bool = false,
-                        thenSteps: Int = 0) throws -> ComparisonResult {
+                        thenSteps: Int = 0, initMemoryBudget: Int? = nil) throws -> ComparisonResult {
         let model = try LlamaModel(contentsOf: file)
         if bf16 { try model.use(.bf16) }
         let (b, t) = (4, 256)
@@ -27,7 +28,7 @@ enum InitializationWorkload {
         }
         let settings = AdapterSettings(method: .loraSB, rank: rank,
                                        targets: TrainingStepWorkloads.smolLM2Targets.sorted(),
-                                       initSamples: samples, svdIterations: 10)
+                                       initSamples: samples, svdIterations: 10, initMemoryBudget: initMemoryBudget)
         let start = DispatchTime.now().uptimeNanoseconds
         let (_, report) = try AdapterFactory.attach(settings, to: model, gradientBatches: batches,
                                                     effectiveLearningRate: 1e-4)

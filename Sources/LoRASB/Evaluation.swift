@@ -2,6 +2,7 @@ import Adapters
 import Distributed
 import Foundation
 import Models
+import Tensor
 import Tokenizers
 import Training
 
@@ -25,11 +26,14 @@ public enum Evaluation {
     /// The predicted class of every example (in the order given).
     public static func predictions(_ model: LoadedModel, _ examples: [TokenizedExample], batchSize: Int,
                                    communicator: any Communicator = SingleProcess()) throws -> [Int] {
-        try headOutputs(model, examples, batchSize: batchSize, communicator: communicator).map { p in
-            var best = 0
-            for j in p.indices where p[j] > p[best] { best = j }
-            return best
-        }
+        try headOutputs(model, examples, batchSize: batchSize, communicator: communicator).map(predictedClass)
+    }
+
+    /// The index of the largest output (the first of equal ones).
+    static func predictedClass(_ outputs: [Float]) -> Int {
+        var best = 0
+        for j in outputs.indices where outputs[j] > outputs[best] { best = j }
+        return best
     }
 
     /// A one-output (regression) head's value for every example (in the order given).
@@ -42,21 +46,47 @@ public enum Evaluation {
     /// `examples` in batches, each process of `communicator` its share of them.
     static func headOutputs(_ model: LoadedModel, _ examples: [TokenizedExample], batchSize: Int,
                             communicator: any Communicator) throws -> [[Float]] {
+        let batches = try BatchLoader.evaluationBatches(examples, batchSize: batchSize, padTokenID: model.padTokenID)
+        return try headPass(model, batches, exampleCount: examples.count, lossBatches: 0, communicator: communicator).outputs
+    }
+
+    /// One pass of the classifier over `batches` (drawn from `exampleCount` examples): every
+    /// example's row of head outputs, and the loss of the first `lossBatches` batches taken
+    /// from the same forward (the model's own loss, weighted by each batch's targets), so a
+    /// validation that wants both runs the encoder once. Each process of `communicator` runs
+    /// its share of the batches; the losses are summed in batch order, as one process sums them.
+    static func headPass(_ model: LoadedModel, _ batches: [Batch], exampleCount: Int, lossBatches: Int,
+                         communicator: any Communicator) throws -> (outputs: [[Float]], loss: LossAverage) {
         guard let classifier = model.classifier else {
             throw DataError(path: model.url.path, line: nil, "not a classification model")
         }
-        let batches = try BatchLoader.evaluationBatches(examples, batchSize: batchSize, padTokenID: model.padTokenID)
         // Doubles carry each float exactly through the gather's text.
-        let rows = try communicator.map(units: batches.count) { i -> [[Double]] in
-            let logits = try classifier.logits(try TrainingBatch(batches[i]).tokens)
+        let results = try communicator.map(units: batches.count) { i -> HeadBatchResult in
+            let batch = try TrainingBatch(batches[i])
+            let logits: Tensor
+            var loss: Double?
+            if i < lossBatches, let targets = batch.targets {
+                let measured = try classifier.lossAndLogits(batch.tokens, targets: targets)
+                (logits, loss) = (measured.logits, Double(measured.loss))
+            } else {
+                logits = try classifier.logits(batch.tokens)
+            }
             let k = logits.columns
-            return (0..<batches[i].rows).map { row in (0..<k).map { Double(logits.pointer[row * k + $0]) } }
+            return HeadBatchResult(rows: (0..<batches[i].rows).map { row in (0..<k).map { Double(logits.pointer[row * k + $0]) } },
+                                   loss: loss)
         }
-        var out = [[Float]](repeating: [], count: examples.count)
-        for (b, batchRows) in zip(batches, rows) {
-            for (row, index) in b.exampleIndices.enumerated() { out[index] = batchRows[row].map { Float($0) } }
+        var outputs = [[Float]](repeating: [], count: exampleCount)
+        var average = LossAverage()
+        for (b, result) in zip(batches, results) {
+            for (row, index) in b.exampleIndices.enumerated() { outputs[index] = result.rows[row].map { Float($0) } }
+            if let loss = result.loss { average.add(meanLoss: loss, count: b.targetCount) }
         }
-        return out
+        return (outputs, average)
+    }
+
+    private struct HeadBatchResult: Codable {
+        var rows: [[Double]]
+        var loss: Double?
     }
 
     /// Classification scores under `metrics` (the first is the headline one).

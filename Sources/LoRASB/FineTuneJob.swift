@@ -149,10 +149,12 @@ public final class FineTuneJob {
         if let layout = data.layout, !encoded.validation.isEmpty {
             // A head's loss says little about what it is scored on: its metrics (accuracy, MCC,
             // F1; a regression's Pearson and Spearman) with every validation, so the log holds
-            // every evaluation's metrics and the best one can be reported beside the last.
-            loop.validationMetrics = { [communicator] in
-                try HeadScores.scores(model, encoded.validation, layout: layout, batchSize: plan.trainer.batchSize,
-                                      communicator: communicator)
+            // every evaluation's metrics and the best one can be reported beside the last. One
+            // forward over the validation batches gives both.
+            loop.validator = { [communicator] in
+                try HeadScores.validation(model, encoded.validation, batches: plan.validationBatches,
+                                          lossBatches: plan.trainer.validationBatches, layout: layout,
+                                          communicator: communicator)
             }
         }
         if let checkpoint = attachment.checkpoint { try loop.restore(checkpoint) }
@@ -166,10 +168,9 @@ public final class FineTuneJob {
         var metrics: [(String, Double)] = []
         if case .finished = outcome {
             finalLoss = loop.validationHistory.last?.loss
-            if let layout = data.layout, !encoded.validation.isEmpty {
-                metrics = try HeadScores.scores(model, encoded.validation, layout: layout, batchSize: plan.trainer.batchSize,
-                                                communicator: communicator)
-                    .map { ($0.name, $0.value) }
+            // The trainer's last validation scored the final weights.
+            if let last = loop.validationHistory.last, last.step == loop.state.step, !last.metrics.isEmpty {
+                metrics = last.metrics.map { ($0.name, $0.value) }
                 try log?.log([("step", MetricValue.integer(loop.state.step))] + metrics.map { ($0.0, MetricValue.number($0.1)) })
             }
             say("saved the adapter to \(r.output.path)")

@@ -40,7 +40,7 @@ public final class Attention {
     private var batch = 0, sequence = 0
     private var positions: [Int] = []
     private var probabilities = ActivationBuffer()   // [batch, heads, seq, seq]
-    private var context = ActivationBuffer()         // [batch, seq, heads · headDim]
+    private var context = DroppableActivation()      // [batch, seq, heads · headDim]
     private var scoreGradient = ActivationBuffer()   // [workers, seq · seq] scratch
     private var queryGradient = ActivationBuffer()
     private var keyGradient = ActivationBuffer()
@@ -88,10 +88,21 @@ public final class Attention {
     /// under `name` (see `BufferPool`), or in buffers of its own when `pool` is nil.
     public func shareForwardBuffers(_ pool: BufferPool?, as name: String) {
         probabilities = pool.buffer(name + ".probabilities")
-        context = pool.buffer(name + ".context")
+        context.shareKept(pool, as: name + ".context")
         for (linear, suffix) in [(query, ".q"), (key, ".k"), (value, ".v"), (output, ".o")] {
             linear.shareForwardBuffers(pool, as: name + suffix)
         }
+    }
+
+    /// Writes the activations no backward reads to `pool` (see `DroppableActivation`).
+    public func shareDroppedBuffers(_ pool: BufferPool, as name: String) {
+        context.shareDropped(pool, as: name + ".context")
+        output.shareDroppedBuffers(pool, as: name + ".o")
+    }
+
+    /// Whether `backward` reads the input of the last forward (a q, k or v gradient does).
+    public var readsInputInBackward: Bool {
+        query.readsInputInBackward || key.readsInputInBackward || value.readsInputInBackward
     }
 
     /// The four projections' parameters (not adapters').
@@ -104,7 +115,9 @@ public final class Attention {
     ///   - attentionMask: `batch · seq` flags, true for real tokens, false for padding (keys
     ///     that are padding are never attended to); nil attends to every key.
     ///   - positions: `batch · seq` RoPE positions; nil means `0..<seq` in every sequence.
-    public func forward(_ x: Tensor, attentionMask: [Bool]? = nil, positions: [Int]? = nil) -> Tensor {
+    /// `keepOutput` as `Linear.forward` takes it, for the output projection's result.
+    public func forward(_ x: Tensor, attentionMask: [Bool]? = nil, positions: [Int]? = nil,
+                        keepOutput: Bool = true) -> Tensor {
         precondition(x.rank == 3, "Attention expects [batch, seq, dim], got \(x.shape)")
         let b = x.shape[0], s = x.shape[1], d = headDimension
         let h = heads, kvh = keyValueHeads, group = h / kvh
@@ -120,7 +133,7 @@ public final class Attention {
             rope.apply(k, heads: kvh, positions: pos)
         }
         let p = probabilities.tensor([b, h, s, s])
-        let ctx = context.tensor([b, s, h * d])
+        let ctx = context.tensor([b, s, h * d], keep: output.readsInputInBackward)
         let qw = h * d, kw = kvh * d, ss = s * s
         let scale = 1 / Float(d).squareRoot()
         withMask(attentionMask) { mask in
@@ -144,7 +157,7 @@ public final class Attention {
                                   c: ctx.pointer + bi * s * qw + g * group * d, ldc: qw, strideC: d)
             }
         }
-        return output.forward(ctx)
+        return output.forward(ctx, keepOutput: keepOutput)
     }
 
     /// Calls `body` with the mask of this layer over the given padding flags.
@@ -216,7 +229,7 @@ public final class Attention {
         }
         applyMask(p, rows: b * h * n, queries: n, keys: total, pastKeys: past, attentionMask)
         RowKernels.softmax(p.pointer, into: p.pointer, rows: b * h * n, columns: total)
-        let ctx = context.tensor([b, n, qw])
+        let ctx = context.tensor([b, n, qw], keep: true)
         for bi in 0..<b {
             for g in 0..<kvh {
                 Gemm.sgemmBatched(batch: group, transposeA: false, transposeB: false, m: n, n: d, k: total,

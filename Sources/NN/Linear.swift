@@ -37,7 +37,7 @@ public final class Linear {
     }
 
     private var input: Tensor?
-    private var output = ActivationBuffer()
+    private var output = DroppableActivation()
     private var inputGradient = ActivationBuffer()
 
     /// A layer over existing parameters (use this to share a weight between layers).
@@ -88,17 +88,30 @@ public final class Linear {
     /// Keeps the output in `pool`'s buffer `name` (gradient checkpointing: blocks share their
     /// forward activations and recompute them), or in a buffer of its own when `pool` is nil.
     public func shareForwardBuffers(_ pool: BufferPool?, as name: String) {
-        output = pool.buffer(name + ".y")
+        output.shareKept(pool, as: name + ".y")
+    }
+
+    /// Writes outputs that are not kept (`forward(_:keepOutput:)`) to `pool`'s buffer `name`.
+    public func shareDroppedBuffers(_ pool: BufferPool, as name: String) {
+        output.shareDropped(pool, as: name + ".y")
+    }
+
+    /// Whether `backward` reads the input of the last forward: the weight's gradient `dyᵀx`
+    /// does, and so may the adapter's; the input gradient `dy W` does not. When false, whatever
+    /// produced the input need not keep it (`DroppableActivation`).
+    public var readsInputInBackward: Bool {
+        weight.isTrainable || (adapter?.readsInputInBackward ?? false)
     }
 
     /// The layer's own parameters (weight, then bias), not the adapter's.
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
-    /// `y = x Wᵀ + b (+ adapter(x))`.
-    public func forward(_ x: Tensor) -> Tensor {
+    /// `y = x Wᵀ + b (+ adapter(x))`. With `keepOutput` false the caller promises that no
+    /// backward reads `y` (it feeds a residual sum), and `y` may be overwritten by the next block.
+    public func forward(_ x: Tensor, keepOutput: Bool = true) -> Tensor {
         precondition(x.columns == inFeatures, "Linear expects rows of \(inFeatures), got \(x.shape)")
         input = x
-        let y = output.tensor(Array(x.shape.dropLast()) + [outFeatures])
+        let y = output.tensor(Array(x.shape.dropLast()) + [outFeatures], keep: keepOutput)
         Gemm.packedProduct(transposeB: true, m: x.rows, n: outFeatures, k: inFeatures, a: x.pointer, lda: inFeatures,
                            b: weight.matrix, precision: precision(rows: x.rows), beta: 0, c: y.pointer, ldc: outFeatures)
         if let b = bias { Elementwise.addToRows(b.value, y) }

@@ -19,8 +19,12 @@ public protocol LinearAdapter: AnyObject {
     /// adapter rescales the base output itself (DoRA's per-output magnitude, which the base
     /// product's gradient must carry too). The bias gradient always takes `dy`.
     func baseOutputGradient(_ dy: Tensor) -> Tensor
+    /// Whether `backward` reads the `x` of the last forward (a trainable factor on the input
+    /// side does); adapters that keep what they need of `x` themselves say false.
+    var readsInputInBackward: Bool { get }
 }
 
 extension LinearAdapter {
     public func baseOutputGradient(_ dy: Tensor) -> Tensor { dy }
+    public var readsInputInBackward: Bool { true }
 }

@@ -35,6 +35,10 @@ public final class LoRAXSAdapter: LinearAdapter {
         self.rank = k
     }
 
+    /// Only a trainable A reads `x` in backward (`dA += gᵀx`); R's and B's gradients read the
+    /// kept projections `u` and `v`.
+    public var readsInputInBackward: Bool { a.isTrainable }
+
     /// The chain from the input side, as `LowRankProduct` takes it.
     private var chain: [Parameter] { [a, r, b] }
 

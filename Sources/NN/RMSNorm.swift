@@ -11,7 +11,7 @@ public final class RMSNorm {
     public var dimension: Int { weight.value.count }
 
     private var input: Tensor?
-    private var output = ActivationBuffer()
+    private var output = DroppableActivation()
     private var inputGradient = ActivationBuffer()
     private var inverseRMS = ActivationBuffer()
 
@@ -32,18 +32,25 @@ public final class RMSNorm {
     /// Keeps the output and inverse RMS in `pool`'s buffers under `name` (see `BufferPool`), or
     /// in buffers of its own when `pool` is nil.
     public func shareForwardBuffers(_ pool: BufferPool?, as name: String) {
-        output = pool.buffer(name + ".y")
+        output.shareKept(pool, as: name + ".y")
         inverseRMS = pool.buffer(name + ".rstd")
+    }
+
+    /// Writes outputs that are not kept (`forward(_:keepOutput:)`) to `pool`'s buffer `name`.
+    public func shareDroppedBuffers(_ pool: BufferPool, as name: String) {
+        output.shareDropped(pool, as: name + ".y")
     }
 
     public var parameters: [Parameter] { [weight] }
 
-    public func forward(_ x: Tensor) -> Tensor {
+    /// `keepOutput` false: no backward reads `y` (its backward reads `x` and the inverse RMS;
+    /// the layers it feeds may not), so it may be overwritten by the next block.
+    public func forward(_ x: Tensor, keepOutput: Bool = true) -> Tensor {
         let dim = dimension
         precondition(x.columns == dim, "RMSNorm of \(dim) on \(x.shape)")
         input = x
         let rows = x.rows
-        let y = output.tensor(x.shape)
+        let y = output.tensor(x.shape, keep: keepOutput)
         let rstd = inverseRMS.tensor([rows])
         RowKernels.inverseRootMeanSquare(x.pointer, rows: rows, columns: dim, epsilon: epsilon,
                                          into: rstd.pointer)

@@ -10,7 +10,7 @@ public final class SwiGLUMLP {
     public let down: Linear
 
     private var gateOutput: Tensor?, upOutput: Tensor?
-    private var hidden = ActivationBuffer()
+    private var hidden = DroppableActivation()
     private var gateGradient = ActivationBuffer()
     private var upGradient = ActivationBuffer()
 
@@ -36,22 +36,32 @@ public final class SwiGLUMLP {
     /// Keeps the hidden activation and the projections' outputs in `pool`'s buffers under
     /// `name` (see `BufferPool`), or in buffers of their own when `pool` is nil.
     public func shareForwardBuffers(_ pool: BufferPool?, as name: String) {
-        hidden = pool.buffer(name + ".hidden")
+        hidden.shareKept(pool, as: name + ".hidden")
         for (linear, suffix) in [(gate, ".gate"), (up, ".up"), (down, ".down")] {
             linear.shareForwardBuffers(pool, as: name + suffix)
         }
     }
 
+    /// Writes the activations no backward reads to `pool` (see `DroppableActivation`).
+    public func shareDroppedBuffers(_ pool: BufferPool, as name: String) {
+        hidden.shareDropped(pool, as: name + ".hidden")
+        down.shareDroppedBuffers(pool, as: name + ".down")
+    }
+
+    /// Whether `backward` reads the input of the last forward (gate's or up's gradient does).
+    public var readsInputInBackward: Bool { gate.readsInputInBackward || up.readsInputInBackward }
+
     public var parameters: [Parameter] { gate.parameters + up.parameters + down.parameters }
 
-    public func forward(_ x: Tensor) -> Tensor {
+    /// `keepOutput` as `Linear.forward` takes it, for down's output.
+    public func forward(_ x: Tensor, keepOutput: Bool = true) -> Tensor {
         let g = gate.forward(x), u = up.forward(x)
         gateOutput = g; upOutput = u
-        let hdn = hidden.tensor(g.shape)
+        let hdn = hidden.tensor(g.shape, keep: down.readsInputInBackward)
         LayerKernels.map2(g.pointer, u.pointer, hdn.pointer, count: g.count) { a, b in
             LayerKernels.silu(a) * b
         }
-        return down.forward(hdn)
+        return down.forward(hdn, keepOutput: keepOutput)
     }
 
     public func backward(_ dy: Tensor) -> Tensor {

@@ -108,15 +108,21 @@ public final class BertSequenceClassifier: AdaptableModel {
 
     /// Loss without backward.
     public func loss(_ batch: TokenBatch, targets: SequenceTargets) throws -> Float {
+        try loss(batch, targets: targets, backward: false).loss
+    }
+
+    /// Loss without backward, with the logits it was computed from (valid until the next
+    /// forward): a validation pass scores the head's predictions from the same forward.
+    public func lossAndLogits(_ batch: TokenBatch, targets: SequenceTargets) throws -> (loss: Float, logits: Tensor) {
         try loss(batch, targets: targets, backward: false)
     }
 
     /// Loss, then backward through head and encoder (trainable parameters accumulate).
     public func lossAndGradients(_ batch: TokenBatch, targets: SequenceTargets) throws -> Float {
-        try loss(batch, targets: targets, backward: true)
+        try loss(batch, targets: targets, backward: true).loss
     }
 
-    private func loss(_ batch: TokenBatch, targets: SequenceTargets, backward: Bool) throws -> Float {
+    private func loss(_ batch: TokenBatch, targets: SequenceTargets, backward: Bool) throws -> (loss: Float, logits: Tensor) {
         let logits = try self.logits(batch)
         let result: (loss: Float, gradient: Tensor)
         switch targets {
@@ -138,7 +144,7 @@ public final class BertSequenceClassifier: AdaptableModel {
             result = (r.loss, r.gradient)
         }
         if backward { self.backward(logitsGradient: result.gradient) }
-        return result.loss
+        return (result.loss, logits)
     }
 
     /// Backward from `∂loss/∂logits` of the last forward.

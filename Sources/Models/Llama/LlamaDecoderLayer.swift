@@ -43,6 +43,15 @@ public final class LlamaDecoderLayer {
         mlp.shareBackwardBuffers(pool, as: "mlp")
     }
 
+    /// Writes the activations no backward reads (see `DroppableActivation`) to `pool`, which
+    /// every block of the stack shares.
+    func shareDroppedBuffers(_ pool: BufferPool) {
+        inputNorm.shareDroppedBuffers(pool, as: "input_norm")
+        attention.shareDroppedBuffers(pool, as: "attention")
+        postAttentionNorm.shareDroppedBuffers(pool, as: "post_attention_norm")
+        mlp.shareDroppedBuffers(pool, as: "mlp")
+    }
+
     /// Keeps the block's internal activations in `pool` (gradient checkpointing, where every
     /// block shares one pool), or in buffers of its own when `pool` is nil. The block's output
     /// stays its own: it is the next block's input, which recomputation starts from.
@@ -61,12 +70,16 @@ public final class LlamaDecoderLayer {
 
     /// Training forward over `x` (`[batch, length, hidden]`); returns the block's output buffer.
     /// `attentionMask` (nil: every token is real) and `positions` as `Attention.forward` takes them.
+    /// The normalised inputs are kept only where a projection's backward reads them, and the
+    /// attention's and MLP's outputs not at all: they only feed the residual sums.
     func forward(_ x: Tensor, attentionMask: [Bool]?, positions: [Int]?) -> Tensor {
         let mid = middle.tensor(x.shape)
-        Elementwise.add(x, attention.forward(inputNorm.forward(x), attentionMask: attentionMask,
-                                             positions: positions), into: mid)
+        let attentionInput = inputNorm.forward(x, keepOutput: attention.readsInputInBackward)
+        Elementwise.add(x, attention.forward(attentionInput, attentionMask: attentionMask, positions: positions,
+                                             keepOutput: false), into: mid)
         let y = output.tensor(x.shape)
-        Elementwise.add(mid, mlp.forward(postAttentionNorm.forward(mid)), into: y)
+        let mlpInput = postAttentionNorm.forward(mid, keepOutput: mlp.readsInputInBackward)
+        Elementwise.add(mid, mlp.forward(mlpInput, keepOutput: false), into: y)
         return y
     }
 

@@ -104,6 +104,9 @@ public final class LlamaModel: AdaptableModel {
         layers = blocks
         // Blocks are differentiated one after another: alternate blocks share backward scratch.
         BufferPool.shareAlternately(blocks) { $0.shareBackwardBuffers($1) }
+        // What no backward reads is overwritten by the next block (`DroppableActivation`).
+        let dropped = BufferPool()
+        for block in blocks { block.shareDroppedBuffers(dropped) }
         finalNorm = RMSNorm(weight: try parameter(naming.finalNorm, hfNames.finalNorm, [d]),
                             epsilon: config.rmsNormEpsilon)
         // GGUF files of tied models simply omit output.weight.

@@ -35,11 +35,12 @@ public final class Trainer {
     /// The run's folder: the final adapter, `metrics.jsonl`, `checkpoints/`.
     public let output: URL
     public private(set) var state: TrainerState
-    /// Every validation loss measured by this session's `run`, with its step.
-    public private(set) var validationHistory: [(step: Int, loss: Double)] = []
-    /// Metrics measured with every validation loss beyond it (a regression head's correlations),
-    /// logged and shown beside it; nil: the loss alone.
-    public var validationMetrics: (() throws -> [(name: String, value: Double)])?
+    /// Every validation measured by this session's `run`: its step, loss and metrics.
+    public private(set) var validationHistory: [(step: Int, loss: Double, metrics: [(name: String, value: Double)])] = []
+    /// A validation that measures more than the loss (a head's accuracy, MCC or correlations,
+    /// logged and shown beside it), replacing `validationLoss()`: it must measure the loss as
+    /// that does, and can take it from the same forward as the metrics. Nil: the loss alone.
+    public var validator: (() throws -> (loss: Double, metrics: [(name: String, value: Double)]))?
     /// Called with the step count before the first step of a fresh run (0) and after every
     /// optimizer step: a view of the weights as training moves them (the subspace experiment).
     public var onStep: ((_ step: Int) throws -> Void)?
@@ -205,9 +206,8 @@ public final class Trainer {
 
     private func logValidation() throws {
         let started = Date()
-        let loss = try validationLoss()
-        validationHistory.append((state.step, loss))
-        let metrics = try validationMetrics?() ?? []
+        let (loss, metrics) = try validator?() ?? (try validationLoss(), [])
+        validationHistory.append((state.step, loss, metrics))
         try log?.log([("step", .integer(state.step)), ("validation_loss", .number(loss))]
                      + metrics.map { ($0.name, MetricValue.number($0.value)) }
                      + [("validation_seconds", .number(Date().timeIntervalSince(started)))])
