@@ -41,6 +41,9 @@ public final class LlamaModel: AdaptableModel {
     private var blockInputs: [Tensor] = []
     private var lastMask: [Bool]?
     private var hiddenGradient = ActivationBuffer()
+    /// The loss's counted rows of the final hidden states, and their gradient.
+    private var countedHidden = ActivationBuffer()
+    private var countedGradient = ActivationBuffer()
 
     /// Builds the model from `weights` named per `naming`. Matrices stay in the file's form
     /// (decoded as products need them) when the source allows; GGUF Q/K rows are presented in
@@ -210,21 +213,50 @@ public final class LlamaModel: AdaptableModel {
         let rows = batch.tokenCount, width = config.hiddenSize
         let flatHidden = hidden.reshaped([rows, width])
         let targets = LlamaModel.shiftedTargets(labels, batch: batch.batchSize, length: batch.length)
-        let counted = targets.reduce(0) { $0 + ($1 == SoftmaxCrossEntropy.ignoreIndex ? 0 : 1) }
-        let normalizer = Float(max(counted, 1))
-        let dHidden = backward ? hiddenGradient.tensor([rows, width]) : nil
+        // The head runs only on the rows whose next token is counted: a prompt's and padding's
+        // rows carry no loss and no gradient, and with a 150k-word vocabulary the head is a
+        // quarter of a step's products.
+        let counted = targets.indices.filter { targets[$0] != SoftmaxCrossEntropy.ignoreIndex }
+        let normalizer = Float(max(counted.count, 1))
+        let everyRow = counted.count == rows
+        let inputs = everyRow ? flatHidden : Self.gather(counted, of: flatHidden, into: &countedHidden)
+        let countedTargets = everyRow ? targets : counted.map { targets[$0] }
+        var dInputs: Tensor?
+        if backward {
+            dInputs = everyRow ? hiddenGradient.tensor([rows, width]) : countedGradient.tensor([counted.count, width])
+        }
         var total = 0.0
-        for start in stride(from: 0, to: rows, by: LlamaModel.lossChunkRows) {
-            let range = start..<min(rows, start + LlamaModel.lossChunkRows)
-            let logits = outputProjection.forward(flatHidden.rows(range))
+        for start in stride(from: 0, to: counted.count, by: LlamaModel.lossChunkRows) {
+            let range = start..<min(counted.count, start + LlamaModel.lossChunkRows)
+            let logits = outputProjection.forward(inputs.rows(range))
             // The gradient overwrites the chunk's logits.
-            let result = try crossEntropy(logits: logits, labels: Array(targets[range]),
+            let result = try crossEntropy(logits: logits, labels: Array(countedTargets[range]),
                                           normalizer: normalizer, overwritingLogits: true)
             total += Double(result.loss)
-            if let dh = dHidden { dh.rows(range).copy(from: outputProjection.backward(result.gradient)) }
+            if let d = dInputs { d.rows(range).copy(from: outputProjection.backward(result.gradient)) }
         }
-        if let dh = dHidden { backpropagate(normedHiddenGradient: dh.reshaped(hidden.shape)) }
+        if let d = dInputs {
+            let dHidden = everyRow ? d : Self.scatter(d, to: counted, rows: rows, into: &hiddenGradient)
+            backpropagate(normedHiddenGradient: dHidden.reshaped(hidden.shape))
+        }
         return Float(total)
+    }
+
+    /// The rows `indices` of `x`, in order, in `buffer`.
+    private static func gather(_ indices: [Int], of x: Tensor, into buffer: inout ActivationBuffer) -> Tensor {
+        let width = x.columns
+        let out = buffer.tensor([indices.count, width])
+        for (i, row) in indices.enumerated() { (out.pointer + i * width).update(from: x.pointer + row * width, count: width) }
+        return out
+    }
+
+    /// A `[rows, width]` tensor in `buffer` holding row `i` of `compact` at row `indices[i]` and
+    /// zeros elsewhere.
+    private static func scatter(_ compact: Tensor, to indices: [Int], rows: Int, into buffer: inout ActivationBuffer) -> Tensor {
+        let width = compact.columns
+        let out = buffer.zeroed([rows, width])
+        for (i, row) in indices.enumerated() { (out.pointer + row * width).update(from: compact.pointer + i * width, count: width) }
+        return out
     }
 
     /// Backward from `∂loss/∂logits` (`[batch·length, vocab]`) of the last forward.
