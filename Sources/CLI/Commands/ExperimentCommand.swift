@@ -5,43 +5,43 @@ import LoRASB
 /// `lorasb experiment`: the paper's comparison on our models, one suite at a time.
 struct ExperimentCommand: Command {
     static let name = "experiment"
-    static let summary = """
+    static var summary: String {
+        """
         train and evaluate every method of a suite on the same data, steps, seed and evaluation; \
         write <out>/<suite>.md (table) and <out>/<suite>-loss.svg (loss plot)
 
-        suites, full scale (times: `--dry-run` estimates from the real token counts at the rates
-        measured on a quiet 2-core machine, ~200 training tokens/s for SmolLM2 and ~2,500 for
-        MiniLM; a busy machine, where a SmolLM2 step ran at 60-130 tokens/s, takes 2-3× longer):
-          decoder        SmolLM2-135M-Instruct on GSM8K (500 problems, 16 steps of 8): LoRA-SB and
-                         LoRA-XS r = 16, 32, 64, every other method at LoRA's r = 8, 16, full
-                         fine-tuning; answer loss on 24 test problems, GSM8K accuracy on 20 (~43 min)
-          arithmetic     Qwen2.5-Coder-0.5B-Instruct on GSM8K (2,000 problems, 250 steps of 8):
-                         LoRA-SB and LoRA-XS r = 32, 64, 96, LoRA r = 32 (the paper's Table 1);
-                         accuracy on all GSM8K test problems and MATH500 (many hours: --dry-run)
-          commonsense    Qwen2.5-Coder-0.5B-Instruct on the union of the commonsense training
-                         sets (2,000 examples, 250 steps of 8): LoRA-SB r = 32, 96, LoRA r = 32,
-                         LoRA-XS r = 96 (the paper's Table 2); accuracy on 200 problems of every
-                         test set and their mean (many hours: --dry-run)
-          glue           all-MiniLM-L6-v2 on CoLA, MRPC, RTE (1,000 examples, 10 epochs of 32 per
-                         task, validation every epoch): LoRA-SB and LoRA-XS r = 8, 24, LoRA r = 8,
-                         full; the other baselines r = 8, once; MCC, accuracy/F1, accuracy on dev,
-                         last and best epoch (~1 h 15 min; with --seeds 3 --lr-grid standard ~7 h)
-          ablation-init  LoRA-SB r = 32 on the decoder suite, 1/5/25/50/100/200/500 init samples
-                         with the sign ΔW, 25/50 with the raw gradient (~53 min)
-          ablation-lr    LoRA-SB and LoRA-XS r = 32 on the decoder suite at lr 2e-4…2e-3 (~28 min)
-          ablation-basis LoRA-SB r = 32 on the decoder suite, B and A from ΔW, from a random matrix
-                         and from ΔW + noise at 1e-2…1e-5 of its RMS (~26 min)
-          ablation-split LoRA-SB r = 32 on the decoder suite, orthonormal B, A (R = Σ_r) against
-                         B = U_r Σ_r, R = I (~9 min)
-          subspace       all-MiniLM-L6-v2 on MRPC as the glue suite: full fine-tuning, then LoRA-SB
-                         and LoRA-XS r = 8, 24 and LoRA r = 8, each update's cosine with full
-                         fine-tuning's W_t − W_0 every 10 steps (~25 min)
+        suites, full scale (`--dry-run` lists the runs and estimates their time from the real
+        token counts at ~200 training tokens/s for SmolLM2 and ~2,500 for MiniLM, the rates of a
+        quiet 2-core machine):
+        \(suiteList)
         `--scale smoke` runs a tiny version (a few examples, 2-3 steps, rank 2) in about a minute.
         `--seeds N` multiplies a suite's runs by N; `--lr-grid` adds one run per configuration and
         rate of the grid on the first seed (of which the chosen one counts as that seed's run).
         Each run is saved as it finishes, and a rerun skips runs already finished with the same
         settings, so an interrupted suite (Ctrl-C) continues with the runs not yet done.
         """
+    }
+
+    /// Every suite's synopsis as its definition gives it, wrapped under its name.
+    static var suiteList: String {
+        let locations = ExperimentLocations(models: URL(fileURLWithPath: "models"), data: URL(fileURLWithPath: "data"))
+        return ExperimentSuiteName.allCases.map { name in
+            let text = ExperimentSuite.make(name, scale: .full, locations: locations).synopsis
+            var lines: [String] = []
+            var line = "  " + name.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)
+            for word in text.split(separator: " ") {
+                if line.count + word.count + 1 > 100, !line.trimmingCharacters(in: .whitespaces).isEmpty,
+                   line.count > 17 {
+                    lines.append(line)
+                    line = String(repeating: " ", count: 17)
+                }
+                line += (line.hasSuffix(" ") ? "" : " ") + word
+            }
+            lines.append(line)
+            return lines.joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+
     static let flags: [Arguments.Flag] = [
         .init("suite", help: Arguments.choices(ExperimentSuiteName.self)),
         .init("out", help: "results folder (default experiments/results): <suite>.md, <suite>-loss.svg, runs/<suite>/"),

@@ -110,8 +110,7 @@ public struct ExperimentPlan: Sendable {
                               task.name, s.trainExamples, s.meanTrainTokens, s.validationExamples, s.meanValidationTokens)
             }
         }
-        let length = suite.epochs.map { "\(String(format: "%g", $0)) epochs" } ?? "\(suite.steps) steps"
-        out += "  every run: \(length) of \(suite.batchSize), max \(suite.maxSequenceLength) tokens; "
+        out += "  every run: \(suite.runLength) of \(suite.batchSize), max \(suite.maxSequenceLength) tokens; "
         out += "seeds \(suite.seeds.map(String.init).joined(separator: ", "))"
         if let grid = suite.learningRateGrid { out += "; learning rates tuned over \(grid.description) with seed \(suite.seed)" }
         out += "\n"

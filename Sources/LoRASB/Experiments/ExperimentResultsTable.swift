@@ -96,8 +96,7 @@ public enum ExperimentResultsTable {
                                 plotFile: String, runsFolder: String, command: String) -> String {
         var out = "# \(suite.title)\n\n"
         out += suite.summary + "\n\n"
-        let length = suite.epochs.map { "\(String(format: "%g", $0)) epochs" } ?? "\(suite.steps) steps"
-        out += "Shared by every run: \(length), batch \(suite.batchSize), warm-up ratio \(suite.warmupRatio), "
+        out += "Shared by every run: \(suite.runLength), batch \(suite.batchSize), warm-up ratio \(suite.warmupRatio), "
         out += "\(suite.decay.rawValue) decay, AdamW without weight decay, gradient clipping at 1, max \(suite.maxSequenceLength) tokens, "
         if suite.evaluateEachEpoch { out += "validation after every epoch ('best' columns: the best of those, the last-epoch value beside it), " }
         out += suite.seeds.count == 1 ? "seed \(suite.seed); " : "seeds \(suite.seeds.map(String.init).joined(separator: ", ")) (cells: mean ± standard deviation over the \(suite.seeds.count) seeds; times: per seed); "

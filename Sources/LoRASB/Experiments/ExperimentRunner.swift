@@ -139,7 +139,7 @@ public final class ExperimentRunner {
     /// chosen rates), then writes the table and the plot. Each run's record is saved as soon as
     /// it finishes, so an interrupted suite continues with the runs not yet done.
     public func run() throws -> ExperimentOutcome {
-        if communicator.isRoot { try createFolder(runsFolder) }
+        if communicator.isRoot { try Self.createFolder(runsFolder) }
         var ran: [String] = []
         var skipped: [String] = []
         var interrupted = !(try execute(suite.tuningRuns, phase: "tuning", ran: &ran, skipped: &skipped))
@@ -277,7 +277,7 @@ public final class ExperimentRunner {
         let finished = try finishedRecords(final)
         let records = final.compactMap { finished[$0.id] }
         guard communicator.isRoot else { return records }
-        try createFolder(output)
+        try Self.createFolder(output)
         // One curve per configuration: its first seed's run.
         var logs: [String: RunMetricsLog] = [:]
         for run in final where run.seed == suite.seed {
@@ -303,7 +303,7 @@ public final class ExperimentRunner {
         return records
     }
 
-    func createFolder(_ url: URL) throws {
+    static func createFolder(_ url: URL) throws {
         do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
             throw ExperimentError(url.path, "cannot create the folder: \(error.localizedDescription)")
         }

@@ -164,20 +164,42 @@ public struct ExperimentSuite: Sendable {
                         validationBatches: 0, saveEvery: 0, stepsPerReport: 1)
     }
 
+    /// The suite in one sentence, from its own settings (the command line's list of suites):
+    /// model, tasks, data and run length, then its rows.
+    public var synopsis: String {
+        let limits = Set(tasks.map { $0.data.maxTrainExamples })
+        let examples = limits.count == 1 && limits.first! != nil ? "first \(limits.first!!) examples" : "all examples"
+        var rows: [String] = []
+        for c in configurations where !rows.contains(c.row) { rows.append(c.row) }
+        return "\(model.lastPathComponent) on \(tasks.map(\.name).joined(separator: ", ")) (\(examples)"
+            + "\(tasks.count > 1 ? " per task" : ""), \(runLength) of \(batchSize)): \(rows.joined(separator: "; "))"
+    }
+
+    /// How long every run trains, in words: "10 epochs" or "500 steps".
+    public var runLength: String { Self.runLength(epochs: epochs, steps: steps) }
+
+    static func runLength(epochs: Double?, steps: Int) -> String {
+        epochs.map { "\(String(format: "%g", $0)) epochs" } ?? "\(steps) steps"
+    }
+
     /// Optimizer steps of a run on a task of `trainExamples` examples (as `TrainingPlan` counts
     /// them from `epochs`).
     public func steps(trainExamples: Int) -> Int {
         guard let epochs else { return steps }
-        let perEpoch = (trainExamples + batchSize - 1) / batchSize
-        return max(1, Int((Double(perEpoch) * epochs).rounded(.up)))
+        return TrainingPlan.steps(epochs: epochs, stepsPerEpoch: stepsPerEpoch(trainExamples: trainExamples))
     }
 
     /// Validations of such a run: before the first step, every `stepsPerEval` steps (or epoch)
     /// and after the last.
     public func evaluations(trainExamples: Int) -> Int {
         let total = steps(trainExamples: trainExamples)
-        let every = evaluateEachEpoch ? max(1, (trainExamples + batchSize - 1) / batchSize) : stepsPerEval
+        let every = evaluateEachEpoch ? TrainingPlan.stepsPerEvaluation(stepsPerEpoch: stepsPerEpoch(trainExamples: trainExamples))
+                                      : stepsPerEval
         return 2 + (every > 0 ? (total - 1) / every : 0)
+    }
+
+    private func stepsPerEpoch(trainExamples: Int) -> Double {
+        Double((trainExamples + batchSize - 1) / batchSize)
     }
 
     /// The adapter settings of a run. The estimation samples are taken in file order, as when

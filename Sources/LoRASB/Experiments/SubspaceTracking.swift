@@ -66,7 +66,7 @@ public enum SubspaceTracking {
         func callAsFunction(step: Int, total: Int, adapters: AdapterSet) throws {
             if step == 0 {
                 initial = Dictionary(uniqueKeysWithValues: adapters.entries.map { ($0.target.modulePath, $0.target.linear.weight.value.copy()) })
-                try createFolder(folder.appendingPathComponent(snapshotFolder))
+                try ExperimentRunner.createFolder(folder.appendingPathComponent(snapshotFolder))
                 return
             }
             guard isSnapshot(step: step, of: total, interval: interval) else { return }
@@ -133,12 +133,6 @@ public enum SubspaceTracking {
                 throw ExperimentError(url.path, "line \(i + 1) is not a subspace record")
             }
             return (step, mean, global)
-        }
-    }
-
-    static func createFolder(_ url: URL) throws {
-        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-            throw ExperimentError(url.path, "cannot create the folder: \(error.localizedDescription)")
         }
     }
 }

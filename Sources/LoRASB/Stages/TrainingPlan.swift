@@ -20,10 +20,8 @@ struct TrainingPlan {
         loader = try BatchLoader(examples: data.train, batchSize: trainer.batchSize,
                                  padTokenID: padTokenID, seed: trainer.seed)
         let stepsPerEpoch = Double(loader.batchesPerEpoch) / Double(trainer.gradientAccumulation)
-        if let epochs = request.epochs {
-            trainer.iterations = max(1, Int((stepsPerEpoch * epochs).rounded(.up)))
-        }
-        if request.evaluateEachEpoch { trainer.stepsPerEval = max(1, Int(stepsPerEpoch.rounded(.up))) }
+        if let epochs = request.epochs { trainer.iterations = Self.steps(epochs: epochs, stepsPerEpoch: stepsPerEpoch) }
+        if request.evaluateEachEpoch { trainer.stepsPerEval = Self.stepsPerEvaluation(stepsPerEpoch: stepsPerEpoch) }
         self.trainer = trainer
         validationBatches = try BatchLoader.evaluationBatches(data.validation, batchSize: trainer.batchSize,
                                                              padTokenID: padTokenID)
@@ -33,5 +31,15 @@ struct TrainingPlan {
         schedule = RunSchedule(learningRate: trainer.learningRate, warmupRatio: trainer.warmupRatio,
                                totalSteps: trainer.iterations,
                                epochs: request.epochs ?? examplesSeen / Double(data.train.count))
+    }
+
+    /// Optimizer steps of `epochs` passes (a partial last epoch counts as a step).
+    static func steps(epochs: Double, stepsPerEpoch: Double) -> Int {
+        max(1, Int((stepsPerEpoch * epochs).rounded(.up)))
+    }
+
+    /// Steps between validations when every epoch is validated.
+    static func stepsPerEvaluation(stepsPerEpoch: Double) -> Int {
+        max(1, Int(stepsPerEpoch.rounded(.up)))
     }
 }
