@@ -153,7 +153,7 @@ public final class FineTuneJob {
             // forward over the validation batches gives both.
             loop.validator = { [communicator] in
                 try HeadScores.validation(model, encoded.validation, batches: plan.validationBatches,
-                                          lossBatches: plan.trainer.validationBatches, layout: layout,
+                                          lossBatches: plan.evaluationBatches.count, layout: layout,
                                           communicator: communicator)
             }
         }

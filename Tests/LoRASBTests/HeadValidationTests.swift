@@ -28,10 +28,10 @@ import Training
         let batches = try BatchLoader.evaluationBatches(encoded.validation, batchSize: 3, padTokenID: model.padTokenID)
         let communicator = SingleProcess()
 
-        for lossBatches in [0, 2] {
+        for lossBatches in [batches.count, 2] {
             let fused = try HeadScores.validation(model, encoded.validation, batches: batches, lossBatches: lossBatches,
                                                   layout: layout, communicator: communicator)
-            let prefix = lossBatches > 0 ? Array(batches.prefix(lossBatches)) : batches
+            let prefix = Array(batches.prefix(lossBatches))
             let loss = try Trainer.meanLoss(of: model.network, over: prefix)
             let scores = try HeadScores.scores(model, encoded.validation, layout: layout, batchSize: 3, communicator: communicator)
             #expect(fused.loss == loss, "loss over \(lossBatches) batches")
@@ -41,7 +41,7 @@ import Training
             #expect(!fused.metrics.isEmpty && loss.isFinite && loss > 0)
         }
         // The prefix is a real cut: its loss differs from the whole set's.
-        let whole = try HeadScores.validation(model, encoded.validation, batches: batches, lossBatches: 0,
+        let whole = try HeadScores.validation(model, encoded.validation, batches: batches, lossBatches: batches.count,
                                               layout: layout, communicator: communicator)
         let part = try HeadScores.validation(model, encoded.validation, batches: batches, lossBatches: 2,
                                              layout: layout, communicator: communicator)

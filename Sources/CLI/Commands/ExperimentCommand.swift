@@ -30,8 +30,8 @@ struct ExperimentCommand: Command {
             var lines: [String] = []
             var line = "  " + name.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)
             for word in text.split(separator: " ") {
-                if line.count + word.count + 1 > 100, !line.trimmingCharacters(in: .whitespaces).isEmpty,
-                   line.count > 17 {
+                // A name column of 17 characters, lines of at most 100 (a longer word stands alone).
+                if line.count > 17, line.count + word.count + 1 > 100 {
                     lines.append(line)
                     line = String(repeating: " ", count: 17)
                 }

@@ -167,8 +167,10 @@ public struct ExperimentSuite: Sendable {
     /// The suite in one sentence, from its own settings (the command line's list of suites):
     /// model, tasks, data and run length, then its rows.
     public var synopsis: String {
-        let limits = Set(tasks.map { $0.data.maxTrainExamples })
-        let examples = limits.count == 1 && limits.first! != nil ? "first \(limits.first!!) examples" : "all examples"
+        let limits = tasks.compactMap { $0.data.maxTrainExamples }
+        let examples = limits.isEmpty ? "all examples"
+            : limits.count == tasks.count && Set(limits).count == 1 ? "first \(limits[0]) examples"
+            : "up to \(limits.max() ?? 0) examples"
         var rows: [String] = []
         for c in configurations where !rows.contains(c.row) { rows.append(c.row) }
         return "\(model.lastPathComponent) on \(tasks.map(\.name).joined(separator: ", ")) (\(examples)"

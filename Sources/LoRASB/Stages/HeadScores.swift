@@ -19,13 +19,12 @@ enum HeadScores {
     }
 
     /// A validation of a head in one pass over `batches` (drawn from `examples`): the model's
-    /// loss over the first `lossBatches` of them (all when ≤ 0), as `Trainer.validationLoss`
-    /// measures it, and the headline metrics over all, from the same forward.
+    /// loss over the first `lossBatches` of them, as `Trainer.validationLoss` measures it, and
+    /// the headline metrics over all, from the same forward.
     static func validation(_ model: LoadedModel, _ examples: [TokenizedExample], batches: [Batch], lossBatches: Int,
                            layout: ClassificationLayout,
                            communicator: any Communicator) throws -> (loss: Double, metrics: [(name: String, value: Double)]) {
-        let pass = try Evaluation.headPass(model, batches, exampleCount: examples.count,
-                                           lossBatches: lossBatches > 0 ? lossBatches : batches.count,
+        let pass = try Evaluation.headPass(model, batches, exampleCount: examples.count, lossBatches: lossBatches,
                                            communicator: communicator)
         return (pass.loss.mean, scores(outputs: pass.outputs, examples: examples, layout: layout, allMetrics: false))
     }
