@@ -169,73 +169,71 @@ public final class Attention {
         }
     }
 
-    /// Sets masked scores to −∞ in `rows` rows of `keys` scores (one row per batch item, head
-    /// and query): keys after the query (causal), keys out of the sliding window, padding keys.
-    /// Query `i` of the rows sits at absolute position `pastKeys + i` among the keys.
-    private func applyMask(_ p: Tensor, rows: Int, queries: Int, keys: Int, pastKeys: Int,
-                           _ flags: [Bool]?) {
-        let perBatch = heads * queries
-        withMask(flags) { mask in
-            if mask.isEmpty { return }
-            let base = p.pointer
-            Parallel.forEachRow(rows, rowCost: keys) { row in
-                mask.apply(base + row * keys, position: pastKeys + row % queries,
-                           batchItem: row / perBatch, keys: keys)
-            }
-        }
-    }
-
-    /// Inference with a key/value cache: attends the new tokens `x` `[batch, new, dim]` to every
-    /// token already in `cache` plus themselves (causally when the layer is causal), then
-    /// appends the new keys and values to the cache. No backward is possible after this call.
-    /// - Parameters:
-    ///   - attentionMask: `batch · (cache.length + new)` flags over all keys so far (false for
-    ///     padding, e.g. the left padding of a batched prompt); nil attends to every key.
-    ///   - positions: `batch · new` RoPE positions; nil means `cache.length + t`.
-    public func forward(_ x: Tensor, cache: KeyValueCache, attentionMask: [Bool]? = nil,
-                        positions: [Int]? = nil) -> Tensor {
-        precondition(x.rank == 3 && x.shape[0] == cache.batch, "Attention expects [\(cache.batch), new, dim], got \(x.shape)")
-        let b = x.shape[0], n = x.shape[1], d = headDimension
-        let h = heads, kvh = keyValueHeads, group = h / kvh
+    /// Inference with a key/value cache: the new tokens `x` `[1, tokens, dim]` are the
+    /// `segments`' tokens packed one after another; each segment's tokens attend to what its
+    /// cache row holds plus themselves (causally, within the sliding window), then are appended
+    /// to that row. A token's RoPE position is its slot in the row. No backward is possible
+    /// after this call.
+    ///
+    /// Work items are (segment, key/value head) pairs run on the cores, as in training: a
+    /// decoding step's one-token segments are too small to thread inside BLAS.
+    public func forward(_ x: Tensor, cache: KeyValueCache, segments: [CacheSegment]) -> Tensor {
+        let total = segments.reduce(0) { $0 + $1.tokens }
+        precondition(x.rank == 3 && x.shape[0] == 1 && x.shape[1] == total,
+                     "Attention expects [1, \(total), dim] for the segments' tokens, got \(x.shape)")
+        let d = headDimension, h = heads, kvh = keyValueHeads, group = h / kvh
         let qw = h * d, kw = kvh * d
         precondition(cache.width == kw, "cache holds rows of \(cache.width), layer needs \(kw)")
-        precondition(n <= cache.remaining, "key/value cache full: \(cache.length) + \(n) > \(cache.capacity)")
-        let past = cache.length, total = past + n
-        if let m = attentionMask { precondition(m.count == b * total, "attention mask needs \(b * total) flags, got \(m.count)") }
+        // Where each segment's tokens, keys and scores start.
+        var tokenStart = [Int](), scoreStart = [Int](), past = [Int]()
+        var tokenOffset = 0, scoreOffset = 0
+        var seen = Set<Int>()
+        for s in segments {
+            precondition(s.row >= 0 && s.row < cache.batch && seen.insert(s.row).inserted,
+                         "segment row \(s.row) is outside the cache or repeated")
+            precondition(s.tokens > 0 && s.tokens <= cache.remaining(row: s.row),
+                         "key/value cache row \(s.row) full: \(cache.lengths[s.row]) + \(s.tokens) > \(cache.capacity)")
+            tokenStart.append(tokenOffset); scoreStart.append(scoreOffset); past.append(cache.lengths[s.row])
+            tokenOffset += s.tokens
+            scoreOffset += h * s.tokens * (cache.lengths[s.row] + s.tokens)
+        }
         queries = nil  // invalidates backward
         let q = query.forward(x), k = key.forward(x), v = value.forward(x)
         if let rope = rotary {
-            let pos = positions ?? (0..<(b * n)).map { past + $0 % n }
-            precondition(pos.count == b * n, "positions needs \(b * n) values, got \(pos.count)")
-            rope.apply(q, heads: h, positions: pos)
-            rope.apply(k, heads: kvh, positions: pos)
+            var positions = [Int]()
+            positions.reserveCapacity(total)
+            for (s, start) in zip(segments, past) { positions += start ..< start + s.tokens }
+            rope.apply(q, heads: h, positions: positions)
+            rope.apply(k, heads: kvh, positions: positions)
         }
         let cap = cache.capacity
-        for bi in 0..<b {
-            (cache.keys.pointer + (bi * cap + past) * kw).update(from: k.pointer + bi * n * kw, count: n * kw)
-            (cache.values.pointer + (bi * cap + past) * kw).update(from: v.pointer + bi * n * kw, count: n * kw)
+        for (i, s) in segments.enumerated() {
+            let slot = (s.row * cap + past[i]) * kw, from = tokenStart[i] * kw
+            (cache.keys.pointer + slot).update(from: k.pointer + from, count: s.tokens * kw)
+            (cache.values.pointer + slot).update(from: v.pointer + from, count: s.tokens * kw)
+            cache.lengths[s.row] += s.tokens
         }
-        cache.length = total
-        let p = probabilities.tensor([b, h, n, total])
-        let block = n * total
+        let p = probabilities.tensor([max(scoreOffset, 1)])
+        let ctx = context.tensor([1, total, qw], keep: true)
         let scale = 1 / Float(d).squareRoot()
-        for bi in 0..<b {
-            for g in 0..<kvh {
-                Gemm.sgemmBatched(batch: group, transposeA: false, transposeB: true, m: n, n: total, k: d,
-                                  alpha: scale, a: q.pointer + bi * n * qw + g * group * d, lda: qw, strideA: d,
-                                  b: cache.keys.pointer + bi * cap * kw + g * d, ldb: kw, strideB: 0,
-                                  c: p.pointer + (bi * h + g * group) * block, ldc: total, strideC: block)
-            }
-        }
-        applyMask(p, rows: b * h * n, queries: n, keys: total, pastKeys: past, attentionMask)
-        RowKernels.softmax(p.pointer, into: p.pointer, rows: b * h * n, columns: total)
-        let ctx = context.tensor([b, n, qw], keep: true)
-        for bi in 0..<b {
-            for g in 0..<kvh {
-                Gemm.sgemmBatched(batch: group, transposeA: false, transposeB: false, m: n, n: d, k: total,
-                                  a: p.pointer + (bi * h + g * group) * block, lda: total, strideA: block,
-                                  b: cache.values.pointer + bi * cap * kw + g * d, ldb: kw, strideB: 0,
-                                  c: ctx.pointer + bi * n * qw + g * group * d, ldc: qw, strideC: d)
+        withMask(nil) { mask in
+            Gemm.concurrentProducts(segments.count * kvh) { item, _ in
+                let i = item / kvh, g = item % kvh, s = segments[i]
+                let n = s.tokens, keys = past[i] + n, block = n * keys
+                let scores = p.pointer + scoreStart[i] + g * group * block
+                let rowKeys = cache.keys.pointer + s.row * cap * kw + g * d
+                let rowValues = cache.values.pointer + s.row * cap * kw + g * d
+                Gemm.sgemmBatched(batch: group, transposeA: false, transposeB: true, m: n, n: keys, k: d,
+                                  alpha: scale, a: q.pointer + tokenStart[i] * qw + g * group * d, lda: qw, strideA: d,
+                                  b: rowKeys, ldb: kw, strideB: 0, c: scores, ldc: keys, strideC: block)
+                for row in 0..<(group * n) {
+                    let r = scores + row * keys
+                    if !mask.isEmpty { mask.apply(r, position: past[i] + row % n, batchItem: 0, keys: keys) }
+                    RowKernels.softmaxRow(r, into: r, columns: keys)
+                }
+                Gemm.sgemmBatched(batch: group, transposeA: false, transposeB: false, m: n, n: d, k: keys,
+                                  a: scores, lda: keys, strideA: block, b: rowValues, ldb: kw, strideB: 0,
+                                  c: ctx.pointer + tokenStart[i] * qw + g * group * d, ldc: qw, strideC: d)
             }
         }
         return output.forward(ctx)

@@ -199,4 +199,23 @@ import TestSupport
         let batched = try model.generate(prompts: prompts, options: options)
         #expect(batched == expected)
     }
+
+    /// Continuous batching: two cache rows for all prompts, sequences stopping after different
+    /// numbers of tokens, so a new prompt's prefill shares steps with the other row's decoding.
+    /// Every sequence must be its own greedy continuation, finished once, in any order.
+    @Test func continuousBatchingGivesEachPromptsOwnContinuation() throws {
+        let prompts = fixture.matrix("ids"), expected = fixture.matrix("greedy32")
+        #expect(prompts.count >= 3)
+        let stopAfter = prompts.indices.map { 6 + 9 * $0 % 25 }
+        var produced = [Int](repeating: 0, count: prompts.count)
+        var finished: [Int: [Int]] = [:]
+        let options = GenerationOptions(maxNewTokens: 32, ignoreEndOfSequence: true, batchSize: 2)
+        let out = try model.generate(prompts: prompts, options: options,
+                                     onToken: { s, _ in produced[s] += 1; return produced[s] < stopAfter[s] },
+                                     onFinish: { s, tokens in #expect(finished.updateValue(tokens, forKey: s) == nil) })
+        for s in prompts.indices {
+            #expect(out[s] == Array(expected[s].prefix(stopAfter[s])), "prompt \(s)")
+            #expect(finished[s] == out[s], "prompt \(s)")
+        }
+    }
 }

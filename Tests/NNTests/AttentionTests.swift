@@ -151,59 +151,62 @@ final class AttentionTests: XCTestCase {
 }
 
 final class KeyValueCacheTests: XCTestCase {
-    /// Prefill plus token-by-token decoding must reproduce the full causal forward.
-    private func checkIncrementalMatchesFull(mask: [Bool]?, seed: UInt64, window: Int? = nil) {
+    /// Sequences of different lengths fed to their cache rows in ragged segments — prompts,
+    /// single tokens, rows resting while others advance, a finished row emptied and given a
+    /// new sequence — must reproduce each sequence's own full causal forward.
+    private func checkSegmentsMatchFullForward(seed: UInt64, window: Int? = nil) {
         var rng = SeededGenerator(seed: seed)
-        let (b, s, dim, h, kvh, d) = (2, 6, 7, 4, 2, 4)
+        let (dim, h, kvh, d) = (7, 4, 2, 4)
         let layer = Attention(query: Linear(weight: randomTensor([h * d, dim], &rng), bias: randomTensor([h * d], &rng)),
                               key: Linear(weight: randomTensor([kvh * d, dim], &rng)),
                               value: Linear(weight: randomTensor([kvh * d, dim], &rng)),
                               output: Linear(weight: randomTensor([dim, h * d], &rng)),
                               heads: h, keyValueHeads: kvh, headDimension: d, causal: true,
                               rotary: RotaryEmbedding(headDimension: d, theta: 1000), slidingWindow: window)
-        let x = randomTensor([b, s, dim], &rng)
-        let full = layer.forward(x, attentionMask: mask).copy()
-        let cache = KeyValueCache(batch: b, capacity: 8, keyValueHeads: kvh, headDimension: d)
-        func slice(_ range: Range<Int>) -> Tensor {
-            let t = Tensor(zeros: [b, range.count, dim])
-            for bi in 0..<b {
-                (t.pointer + bi * range.count * dim).update(from: x.pointer + (bi * s + range.lowerBound) * dim, count: range.count * dim)
+        let sequences = [6, 4, 3].map { randomTensor([1, $0, dim], &rng) }
+        let full = sequences.map { layer.forward($0).copy() }
+        let cache = KeyValueCache(batch: 2, capacity: 6, keyValueHeads: kvh, headDimension: d)
+        // (sequence, row, tokens) per step; sequence 2 takes row 1 after sequence 1 ends.
+        let schedule: [[(sequence: Int, row: Int, tokens: Int)]] = [
+            [(0, 0, 3), (1, 1, 2)], [(1, 1, 1), (0, 0, 1)], [(0, 0, 1)], [(0, 0, 1), (1, 1, 1)],
+            [(2, 1, 2)], [(2, 1, 1)],
+        ]
+        var fed = [0, 0, 0]
+        for step in schedule {
+            for part in step where fed[part.sequence] == 0 { cache.reset(row: part.row) }
+            let total = step.reduce(0) { $0 + $1.tokens }
+            let x = Tensor(zeros: [1, total, dim])
+            var offset = 0
+            for part in step {
+                (x.pointer + offset * dim).update(from: sequences[part.sequence].pointer + fed[part.sequence] * dim,
+                                                  count: part.tokens * dim)
+                offset += part.tokens
             }
-            return t
-        }
-        func maskPrefix(_ total: Int) -> [Bool]? {
-            mask.map { m in (0..<b).flatMap { bi in Array(m[(bi * s)..<(bi * s + total)]) } }
-        }
-        var steps: [(Range<Int>, Tensor)] = []
-        steps.append((0..<3, layer.forward(slice(0..<3), cache: cache, attentionMask: maskPrefix(3)).copy()))
-        for t in 3..<s {
-            steps.append((t..<(t + 1), layer.forward(slice(t..<(t + 1)), cache: cache, attentionMask: maskPrefix(t + 1)).copy()))
-        }
-        XCTAssertEqual(cache.length, s)
-        for (range, y) in steps {
-            for bi in 0..<b {
-                for (i, t) in range.enumerated() where mask?[bi * s + t] ?? true {
+            let y = layer.forward(x, cache: cache, segments: step.map { CacheSegment(row: $0.row, tokens: $0.tokens) })
+            offset = 0
+            for part in step {
+                for t in 0..<part.tokens {
+                    let position = fed[part.sequence] + t
                     for c in 0..<dim {
-                        XCTAssertEqual(y.pointer[(bi * range.count + i) * dim + c], full.pointer[(bi * s + t) * dim + c],
-                                       accuracy: 2e-5, "sequence \(bi) token \(t)")
+                        XCTAssertEqual(y.pointer[(offset + t) * dim + c], full[part.sequence].pointer[position * dim + c],
+                                       accuracy: 2e-5, "sequence \(part.sequence) token \(position)")
                     }
                 }
+                offset += part.tokens
+                fed[part.sequence] += part.tokens
             }
         }
+        XCTAssertEqual(fed, [6, 4, 3])
+        XCTAssertEqual(cache.lengths, [6, 3])
         cache.reset()
-        XCTAssertEqual(cache.length, 0)
+        XCTAssertEqual(cache.lengths, [0, 0])
     }
 
-    func testIncrementalDecodingMatchesFullForward() {
-        checkIncrementalMatchesFull(mask: nil, seed: 101)
+    func testRaggedSegmentsMatchFullForward() {
+        checkSegmentsMatchFullForward(seed: 101)
     }
 
-    func testIncrementalDecodingWithSlidingWindow() {
-        checkIncrementalMatchesFull(mask: nil, seed: 103, window: 3)
-    }
-
-    func testIncrementalDecodingWithLeftPadding() {
-        // Sequence 1 is left-padded by two tokens.
-        checkIncrementalMatchesFull(mask: [true, true, true, true, true, true, false, false, true, true, true, true], seed: 102)
+    func testRaggedSegmentsWithSlidingWindow() {
+        checkSegmentsMatchFullForward(seed: 103, window: 3)
     }
 }

@@ -19,7 +19,7 @@ struct EvalCommand: Command {
         .init("limit", help: "evaluate only the first N examples (of every set)"),
         .init("scoring", help: "task families: \(TaskScoring.allCases.map(\.rawValue).joined(separator: " or ")) (the likeliest answer keyword; commonsense) (default \(defaults.scoring.rawValue))"),
         .init("max-tokens", help: "generation: new tokens per answer (default: the task's, \(TaskFamilies.all.map { "\($0.name) \($0.maxNewTokens)" }.joined(separator: ", ")))"),
-        .init("batch-size", help: "examples per batch (default \(defaults.batchSize))"),
+        .init("batch-size", help: "examples per batch; generation: answers decoded together, a finished one's place taken by the next problem (default \(defaults.batchSize))"),
         .init("max-seq-len", help: "truncate examples to this many tokens (default \(defaults.maxSequenceLength))"),
         .init("chat-template", help: "chatml, llama3 or none instead of the model's own template"),
         .init("output", help: "task families: write every problem's answer and score to this JSONL file"),

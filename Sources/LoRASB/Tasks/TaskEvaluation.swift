@@ -9,11 +9,13 @@ import Training
 /// interval per set and (for several sets) their mean, and optionally every answer written as
 /// one JSON line.
 ///
-/// The problems run in batches of `batchSize` within each set, and the processes of
-/// `communicator` share out whole batches: a problem's greedy generation sees the same
-/// left-padded neighbours however many processes run, so every answer (and the accuracy) is
-/// the one a single process gives. Every process returns the same result; only rank 0 writes
-/// the generations file.
+/// Each set's problems are cut into chunks of `chunkBatches · batchSize`, and the processes of
+/// `communicator` share out whole chunks. Within a chunk, `batchSize` problems generate
+/// together and a finished one's place goes to the chunk's next problem. The chunks do not
+/// depend on the number of processes, so a problem's greedy generation meets the same
+/// neighbours however many run, and every answer (and the accuracy) is the one a single
+/// process gives. Every process returns the same result; only rank 0 writes the generations
+/// file.
 struct TaskEvaluation {
     let request: EvaluationRequest
     let family: any TaskFamily
@@ -38,11 +40,16 @@ struct TaskEvaluation {
         var logProbability: Double
     }
 
-    /// The problems of one set answered together: a generation batch.
-    struct Batch {
+    /// The problems of one set answered together by one process.
+    struct Chunk {
         var set: Int
         var problems: Range<Int>
     }
+
+    /// Batches per chunk. Refilling finished rows keeps a chunk's batch full until its last
+    /// problems, whose rows then drain one by one; longer chunks waste less of that tail but
+    /// share out among processes more coarsely.
+    static let chunkBatches = 8
 
     func run(_ model: LoadedModel) throws -> EvaluationResult {
         let r = request
@@ -60,36 +67,35 @@ struct TaskEvaluation {
         guard sets.contains(where: { !$0.problems.isEmpty }) else { throw DataError(r.data.path, "no problems to evaluate") }
         let answerer = try TaskAnswerer(request: r, family: family, model: model, decoder: decoder)
 
-        let batches = sets.indices.flatMap { s in
-            stride(from: 0, to: sets[s].problems.count, by: r.batchSize).map {
-                Batch(set: s, problems: $0 ..< min($0 + r.batchSize, sets[s].problems.count))
+        let chunkSize = r.batchSize * TaskEvaluation.chunkBatches
+        let chunks = sets.indices.flatMap { s in
+            stride(from: 0, to: sets[s].problems.count, by: chunkSize).map {
+                Chunk(set: s, problems: $0 ..< min($0 + chunkSize, sets[s].problems.count))
             }
         }
         // Progress counts this process's problems: its share of each set, and of all.
         var share = [Int](repeating: 0, count: sets.count)
-        for b in communicator.units(of: batches.count) { share[batches[b].set] += batches[b].problems.count }
+        for c in communicator.units(of: chunks.count) { share[chunks[c].set] += chunks[c].problems.count }
         let mine = share.reduce(0, +)
         var done = [Int](repeating: 0, count: sets.count), correct = done
         let started = Date()
-        let answered = try communicator.map(units: batches.count) { b -> [Record] in
-            let batch = batches[b], set = sets[batch.set]
-            let records = try answerer.answer(set.problems[batch.problems], of: set)
-            for record in records {
-                done[batch.set] += 1
-                if record.judgement.correct { correct[batch.set] += 1 }
+        let answered = try communicator.map(units: chunks.count) { c -> [Record] in
+            let chunk = chunks[c], set = sets[chunk.set]
+            return try answerer.answer(set.problems[chunk.problems], of: set) { record in
+                done[chunk.set] += 1
+                if record.judgement.correct { correct[chunk.set] += 1 }
                 let finished = done.reduce(0, +)
                 let elapsed = Date().timeIntervalSince(started)
                 let eta = Double(mine - finished) * elapsed / Double(finished)
-                progress(String(format: "%@ %d/%d  accuracy %.4f  %@ elapsed, %@ left", set.name, done[batch.set], share[batch.set],
-                                Double(correct[batch.set]) / Double(done[batch.set]),
+                progress(String(format: "%@ %d/%d  accuracy %.4f  %@ elapsed, %@ left", set.name, done[chunk.set], share[chunk.set],
+                                Double(correct[chunk.set]) / Double(done[chunk.set]),
                                 TrainingProgress.clock(elapsed), TrainingProgress.clock(eta)))
             }
-            return records
         }
         var records: [Record] = []
         var scores: [(name: String, correct: Int, total: Int, unanswered: Int, tooLong: Int)] = []
         for (s, set) in sets.enumerated() where !set.problems.isEmpty {
-            let ofSet = zip(batches, answered).filter { $0.0.set == s }.flatMap(\.1)
+            let ofSet = zip(chunks, answered).filter { $0.0.set == s }.flatMap(\.1)
             records += ofSet
             let tooLong = ofSet.filter(\.tooLong).count
             if tooLong > 0 {

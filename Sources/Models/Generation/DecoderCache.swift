@@ -1,15 +1,13 @@
 import NN
 
-/// The key/value caches of every decoder block for a batch of sequences being generated, and
-/// which cache slots hold real tokens (left padding aligns the prompts' ends, so padding slots
-/// sit in the cache too). Allocated once per generation call.
+/// The key/value caches of every decoder block for the sequences being generated, one cache
+/// row per sequence in flight (see `KeyValueCache`: rows advance independently and a finished
+/// row takes the next prompt). Allocated once per generation call.
 public final class DecoderCache {
     public let batch: Int
     public let capacity: Int
     /// One cache per block.
     public let blocks: [KeyValueCache]
-    /// `[batch, capacity]`: true where the slot holds a real token.
-    private(set) var realSlots: [Bool]
 
     init(layers: Int, batch: Int, capacity: Int, keyValueHeads: Int, headDimension: Int) {
         self.batch = batch
@@ -18,23 +16,13 @@ public final class DecoderCache {
             KeyValueCache(batch: batch, capacity: capacity, keyValueHeads: keyValueHeads,
                           headDimension: headDimension)
         }
-        realSlots = [Bool](repeating: false, count: batch * capacity)
     }
 
-    /// Slots filled so far (the same for every sequence).
-    public var filled: Int { blocks.first?.length ?? 0 }
+    /// Tokens stored in each row (the same in every block).
+    public var lengths: [Int] { blocks.first?.lengths ?? [] }
 
-    /// Records which of the next `n` slots of each sequence are real (`valid` is `[batch, n]`)
-    /// and returns the flags of every slot up to them, `[batch, filled + n]`, as the attention
-    /// layers take them.
-    func mark(_ valid: [Bool], newTokens n: Int) -> [Bool] {
-        let start = filled, total = start + n
-        var flags = [Bool]()
-        flags.reserveCapacity(batch * total)
-        for s in 0..<batch {
-            for i in 0..<n { realSlots[s * capacity + start + i] = valid[s * n + i] }
-            flags.append(contentsOf: realSlots[(s * capacity)..<(s * capacity + total)])
-        }
-        return flags
+    /// Empties `row` for a new sequence.
+    public func reset(row: Int) {
+        for block in blocks { block.reset(row: row) }
     }
 }

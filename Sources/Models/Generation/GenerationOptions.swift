@@ -14,9 +14,13 @@ public struct GenerationOptions: Sendable {
     public var stopTokens: Set<Int> = []
     /// Do not stop on the model's end-of-sequence ids (to compare with a fixed-length run).
     public var ignoreEndOfSequence = false
+    /// Sequences decoded together at most; a finished one's place goes to the next prompt
+    /// (nil: every prompt at once).
+    public var batchSize: Int?
 
     public init(maxNewTokens: Int = 128, temperature: Float = 0, topK: Int = 0, topP: Float = 1,
-                seed: UInt64 = 0, stopTokens: Set<Int> = [], ignoreEndOfSequence: Bool = false) {
+                seed: UInt64 = 0, stopTokens: Set<Int> = [], ignoreEndOfSequence: Bool = false,
+                batchSize: Int? = nil) {
         self.maxNewTokens = maxNewTokens
         self.temperature = temperature
         self.topK = topK
@@ -24,5 +28,6 @@ public struct GenerationOptions: Sendable {
         self.seed = seed
         self.stopTokens = stopTokens
         self.ignoreEndOfSequence = ignoreEndOfSequence
+        self.batchSize = batchSize
     }
 }

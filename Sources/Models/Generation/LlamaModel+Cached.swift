@@ -2,7 +2,8 @@ import NN
 import Tensor
 
 extension LlamaModel {
-    /// A cache for `batch` sequences of up to `capacity` tokens (prompt + generated).
+    /// A cache for `batch` sequences in flight of up to `capacity` tokens each (prompt +
+    /// generated).
     public func makeCache(batch: Int, capacity: Int) throws -> DecoderCache {
         guard batch > 0, capacity > 0 else { throw ModelError.invalidBatch("the batch is empty") }
         guard capacity <= config.maxPositions else {
@@ -17,27 +18,34 @@ extension LlamaModel {
                             keyValueHeads: config.kvHeadCount, headDimension: config.headDim)
     }
 
-    /// Feeds `n` new tokens per sequence (`ids` row-major `[batch, n]`, `valid` marks real
-    /// tokens, `positions` their RoPE positions) through the model, appending to `cache`.
-    /// Returns the logits of each sequence's last new token: `[batch, vocab]` (only those rows
-    /// go through the vocabulary projection).
-    func extend(_ cache: DecoderCache, ids: [Int32], valid: [Bool], positions: [Int],
-                lastRows: inout ActivationBuffer) throws -> Tensor {
-        let b = cache.batch, n = ids.count / b
-        guard cache.filled + n <= cache.capacity else {
-            throw ModelError.sequenceTooLong(length: cache.filled + n, maximum: cache.capacity)
+    /// Feeds new tokens through the model, appending them to their cache rows: `ids[i]` to row
+    /// `rows[i]` (a whole prompt to an emptied row, or one generated token), all rows in one
+    /// pass. Returns the logits of each row's last new token, `[rows.count, vocab]` (only those
+    /// rows go through the vocabulary projection).
+    func extend(_ cache: DecoderCache, rows: [Int], ids: [[Int32]], lastRows: inout ActivationBuffer) throws -> Tensor {
+        precondition(rows.count == ids.count, "one token list per row")
+        var segments = [CacheSegment]()
+        for (row, tokens) in zip(rows, ids) {
+            guard !tokens.isEmpty else { throw ModelError.invalidBatch("no new tokens for cache row \(row)") }
+            let length = cache.lengths[row] + tokens.count
+            guard length <= cache.capacity else { throw ModelError.sequenceTooLong(length: length, maximum: cache.capacity) }
+            if let bad = tokens.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
+                throw ModelError.invalidBatch("token id \(bad) is outside the vocabulary")
+            }
+            segments.append(CacheSegment(row: row, tokens: tokens.count))
         }
-        if let bad = ids.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
-            throw ModelError.invalidBatch("token id \(bad) is outside the vocabulary")
-        }
-        let mask = cache.mark(valid, newTokens: n)
-        var x = try embedding.forward(ids.map(Int.init), shape: [b, n])
+        let packed = ids.flatMap { $0.map(Int.init) }
+        var x = try embedding.forward(packed, shape: [1, packed.count])
         for (layer, blockCache) in zip(layers, cache.blocks) {
-            x = layer.forward(x, cache: blockCache, attentionMask: mask, positions: positions)
+            x = layer.forward(x, cache: blockCache, segments: segments)
         }
         let d = config.hiddenSize
-        let last = lastRows.tensor([b, d])
-        for s in 0..<b { (last.pointer + s * d).update(from: x.pointer + (s * n + n - 1) * d, count: d) }
+        let last = lastRows.tensor([segments.count, d])
+        var end = 0
+        for (i, s) in segments.enumerated() {
+            end += s.tokens
+            (last.pointer + i * d).update(from: x.pointer + (end - 1) * d, count: d)
+        }
         return outputProjection.forward(finalNorm.forward(last))
     }
 }

@@ -3,58 +3,72 @@ import Tensor
 
 extension LlamaModel {
     /// Continues every prompt (token ids; lengths may differ) with a KV cache, one token per
-    /// sequence per step. `onToken(sequence, token)` is called as tokens are produced and may
-    /// return false to stop that sequence (stop strings). Returns the new tokens of each
+    /// sequence per step. At most `options.batchSize` sequences decode together; when one
+    /// finishes, the next prompt takes its cache row in the following step (continuous
+    /// batching), so a batch never waits for its longest answer. `onToken(sequence, token)` is
+    /// called as tokens are produced and may return false to stop that sequence (stop strings);
+    /// `onFinish(sequence, tokens)` once a sequence is complete. Returns the new tokens of each
     /// sequence, without the stop token.
     public func generate(prompts: [[Int]], options: GenerationOptions,
-                         onToken: (Int, Int) -> Bool = { _, _ in true }) throws -> [[Int]] {
+                         onToken: (Int, Int) -> Bool = { _, _ in true },
+                         onFinish: (Int, [Int]) -> Void = { _, _ in }) throws -> [[Int]] {
         guard !prompts.isEmpty, prompts.allSatisfy({ !$0.isEmpty }) else {
             throw ModelError.invalidBatch("every prompt needs at least one token")
         }
         guard options.maxNewTokens >= 0 else { throw ModelError.invalidBatch("negative token budget") }
-        let b = prompts.count, width = prompts.map(\.count).max() ?? 0
-        let capacity = width + options.maxNewTokens
-        let cache = try makeCache(batch: b, capacity: capacity)
-        // Left padding aligns the prompts' ends; positions count real tokens only.
-        var ids = [Int32](repeating: 0, count: b * width)
-        var valid = [Bool](repeating: false, count: b * width)
-        var positions = [Int](repeating: 0, count: b * width)
-        for (s, p) in prompts.enumerated() {
-            let pad = width - p.count
-            for (i, t) in p.enumerated() {
-                guard t >= 0, t < config.vocabSize else {
-                    throw ModelError.invalidBatch("prompt token \(t) is outside the vocabulary")
-                }
-                ids[s * width + pad + i] = Int32(t)
-                valid[s * width + pad + i] = true
-                positions[s * width + pad + i] = i
+        guard options.batchSize.map({ $0 > 0 }) ?? true else { throw ModelError.invalidBatch("the batch size must be positive") }
+        for p in prompts {
+            if let t = p.first(where: { $0 < 0 || $0 >= config.vocabSize }) {
+                throw ModelError.invalidBatch("prompt token \(t) is outside the vocabulary")
             }
         }
+        var outputs = [[Int]](repeating: [], count: prompts.count)
+        if options.maxNewTokens == 0 {
+            for s in prompts.indices { onFinish(s, []) }
+            return outputs
+        }
+        let rows = min(options.batchSize ?? prompts.count, prompts.count)
+        // A row's last fed token is its answer's second to last: the last is never fed back.
+        let capacity = (prompts.map(\.count).max() ?? 0) + options.maxNewTokens - 1
+        let cache = try makeCache(batch: rows, capacity: capacity)
         let stops = options.ignoreEndOfSequence ? options.stopTokens
             : options.stopTokens.union(options.stopTokens.isEmpty ? Set(config.eosTokenIds) : [])
         var sampler = TokenSampler(options: options)
         var lastRows = ActivationBuffer()
-        var outputs = [[Int]](repeating: [], count: b)
-        var done = [Bool](repeating: false, count: b)
-        var logits = try extend(cache, ids: ids, valid: valid, positions: positions, lastRows: &lastRows)
-        var lengths = prompts.map(\.count)
-        for _ in 0..<options.maxNewTokens {
-            var next = [Int32](repeating: 0, count: b)
-            for s in 0..<b where !done[s] {
-                let t = sampler.next(logits.pointer + s * config.vocabSize, vocab: config.vocabSize)
-                if stops.contains(t) { done[s] = true; continue }
-                outputs[s].append(t)
-                next[s] = Int32(t)
-                if !onToken(s, t) { done[s] = true }
+        var nextPrompt = 0
+        // Each step feeds `feed[i]` to cache row `feedRows[i]`, whose sequence is `sequenceOf[row]`.
+        var sequenceOf = [Int](repeating: -1, count: rows)
+        var feedRows = [Int](), feed = [[Int32]]()
+        for row in 0..<rows {
+            sequenceOf[row] = nextPrompt
+            feedRows.append(row); feed.append(prompts[nextPrompt].map(Int32.init))
+            nextPrompt += 1
+        }
+        while !feedRows.isEmpty {
+            let logits = try extend(cache, rows: feedRows, ids: feed, lastRows: &lastRows)
+            var continuing = [Int](), tokens = [[Int32]]()
+            for (i, row) in feedRows.enumerated() {
+                let s = sequenceOf[row]
+                let t = sampler.next(logits.pointer + i * config.vocabSize, vocab: config.vocabSize)
+                var finished = stops.contains(t)
+                if !finished {
+                    outputs[s].append(t)
+                    finished = !onToken(s, t) || outputs[s].count == options.maxNewTokens
+                }
+                if !finished {
+                    continuing.append(row); tokens.append([Int32(t)])
+                    continue
+                }
+                onFinish(s, outputs[s])
+                cache.reset(row: row)
+                if nextPrompt < prompts.count {
+                    sequenceOf[row] = nextPrompt
+                    continuing.append(row); tokens.append(prompts[nextPrompt].map(Int32.init))
+                    nextPrompt += 1
+                }
             }
-            if done.allSatisfy({ $0 }) || outputs.map(\.count).max() == options.maxNewTokens
-                && done.indices.allSatisfy({ done[$0] || outputs[$0].count == options.maxNewTokens }) {
-                break
-            }
-            let step = lengths
-            for s in 0..<b where !done[s] { lengths[s] += 1 }
-            logits = try extend(cache, ids: next, valid: done.map { !$0 },
-                                positions: step, lastRows: &lastRows)
+            feedRows = continuing
+            feed = tokens
         }
         return outputs
     }

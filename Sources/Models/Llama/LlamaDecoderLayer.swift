@@ -83,12 +83,10 @@ public final class LlamaDecoderLayer {
         return y
     }
 
-    /// Inference forward of new tokens against a key/value cache (see `Attention`).
-    func forward(_ x: Tensor, cache: KeyValueCache, attentionMask: [Bool], positions: [Int]) -> Tensor {
+    /// Inference forward of the segments' new tokens against a key/value cache (see `Attention`).
+    func forward(_ x: Tensor, cache: KeyValueCache, segments: [CacheSegment]) -> Tensor {
         let mid = middle.tensor(x.shape)
-        Elementwise.add(x, attention.forward(inputNorm.forward(x), cache: cache,
-                                             attentionMask: attentionMask, positions: positions),
-                        into: mid)
+        Elementwise.add(x, attention.forward(inputNorm.forward(x), cache: cache, segments: segments), into: mid)
         let y = output.tensor(x.shape)
         Elementwise.add(mid, mlp.forward(postAttentionNorm.forward(mid)), into: y)
         return y
