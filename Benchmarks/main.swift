@@ -52,6 +52,8 @@ let sections: [any BenchmarkSection] = [
                        body: { try TrainingStepWorkloads.decoder(Workbench.qwen05, .loraSB, repetitions: 1) }),
     ComparisonWorkload(name: "step-qwen05-bf16", summary: "step-qwen05 with the frozen weights multiplied in bf16",
                        body: { try TrainingStepWorkloads.decoder(Workbench.qwen05, .loraSB, repetitions: 1, bf16: true) }),
+    ComparisonWorkload(name: "init-qwen05", summary: "LoRA-SB initialisation (50 samples + SVDs) on Qwen2.5-Coder-0.5B, fp32",
+                       body: { try InitializationWorkload.decoder(Workbench.qwen05, bf16: false) }),
     ComparisonWorkload(name: "init-qwen05-bf16", summary: "LoRA-SB initialisation (50 samples + SVDs) on Qwen2.5-Coder-0.5B, bf16",
                        body: { try InitializationWorkload.decoder(Workbench.qwen05, bf16: true) }),
     ComparisonWorkload(name: "job-qwen15", summary: "LoRA-SB initialisation (50 samples, --init-memory 2) + 20 steps of 4×256 on Qwen2.5-Coder-1.5B Q4_K_M",

@@ -266,6 +266,7 @@ WORKLOADS = {
     "full-step-smollm2": lambda: step_decoder("full", repetitions=1),
     "step-qwen05": lambda: step_decoder("lora-sb", repetitions=1, gguf=QWEN_GGUF["qwen05"]),
     "step-qwen05-bf16": lambda: step_decoder("lora-sb", repetitions=1, bf16=True, gguf=QWEN_GGUF["qwen05"]),
+    "init-qwen05": lambda: init_decoder(gguf=QWEN_GGUF["qwen05"]),
     "init-qwen05-bf16": lambda: init_decoder(bf16=True, gguf=QWEN_GGUF["qwen05"]),
     "job-qwen15": lambda: init_decoder(gguf=QWEN_GGUF["qwen15"], then_steps=20),
 }
