@@ -46,18 +46,6 @@ BF16_TARGET void lorasb_bf16_from_f32(const float *src, uint16_t *dst, size_t co
     for (; i < count; i++) dst[i] = bf16_round(src[i]);
 }
 
-// In 16 × 16 tiles so that both the rows read and the rows written stay in L1.
-void lorasb_bf16_transpose_from_f32(const float *src, int rows, int cols, int lds, uint16_t *dst, int ldd) {
-    for (int i0 = 0; i0 < rows; i0 += 16) {
-        int i1 = i0 + 16 < rows ? i0 + 16 : rows;
-        for (int j0 = 0; j0 < cols; j0 += 16) {
-            int j1 = j0 + 16 < cols ? j0 + 16 : cols;
-            for (int j = j0; j < j1; j++)
-                for (int i = i0; i < i1; i++) dst[(size_t)j * ldd + i] = bf16_round(src[(size_t)i * lds + j]);
-        }
-    }
-}
-
 void lorasb_f32_from_bf16(const uint16_t *src, float *dst, size_t count) {
     for (size_t i = 0; i < count; i++) {
         uint32_t u = (uint32_t)src[i] << 16;
@@ -98,6 +86,29 @@ BF16_TARGET static inline void transpose16(__m512i r[16]) {
         out[12 + q] = _mm512_shuffle_i32x4(t1, t3, 0xDD);
     }
     for (int i = 0; i < 16; i++) r[i] = out[i];
+}
+
+// In 16 × 16 tiles so that both the rows read and the rows written stay in L1. A whole tile is
+// loaded as 16 rows of 16 floats, transposed as 32-bit words and rounded row by row; edge tiles
+// go element by element (the same rounding).
+BF16_TARGET void lorasb_bf16_transpose_from_f32(const float *src, int rows, int cols, int lds, uint16_t *dst, int ldd) {
+    for (int i0 = 0; i0 < rows; i0 += 16) {
+        int i1 = i0 + 16 < rows ? i0 + 16 : rows;
+        for (int j0 = 0; j0 < cols; j0 += 16) {
+            int j1 = j0 + 16 < cols ? j0 + 16 : cols;
+            if (i1 - i0 == 16 && j1 - j0 == 16) {
+                __m512i r[16];
+                for (int i = 0; i < 16; i++) r[i] = _mm512_castps_si512(_mm512_loadu_ps(src + (size_t)(i0 + i) * lds + j0));
+                transpose16(r);
+                for (int j = 0; j < 16; j++)
+                    _mm256_storeu_si256((__m256i *)(dst + (size_t)(j0 + j) * ldd + i0),
+                                        (__m256i)_mm512_cvtneps_pbh(_mm512_castsi512_ps(r[j])));
+                continue;
+            }
+            for (int j = j0; j < j1; j++)
+                for (int i = i0; i < i1; i++) dst[(size_t)j * ldd + i] = bf16_round(src[(size_t)i * lds + j]);
+        }
+    }
 }
 
 // Full panels, whole blocks of 16 pairs: B stored [n×k], pairs adjacent in a row. Loads 16
