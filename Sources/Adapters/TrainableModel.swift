@@ -28,6 +28,9 @@ public protocol TrainableModel: AdaptableModel {
     /// Parameters that train with every adapter method (a freshly added classification head),
     /// under their checkpoint names.
     var alwaysTrainedParameters: [(name: String, parameter: Parameter)] { get }
+    /// Values of parameters the model's files do not hold (a freshly added head): they count
+    /// among all parameters as PEFT counts them.
+    var newParameterCount: Int { get }
 }
 
 extension LlamaModel: TrainableModel {
@@ -35,6 +38,11 @@ extension LlamaModel: TrainableModel {
         backward ? try lossAndGradients(batch.tokens) : try loss(batch.tokens)
     }
     public var alwaysTrainedParameters: [(name: String, parameter: Parameter)] { [] }
+}
+
+extension TrainableModel {
+    /// Most models hold every parameter in their files.
+    public var newParameterCount: Int { 0 }
 }
 
 extension BertSequenceClassifier: TrainableModel {

@@ -177,7 +177,7 @@ public final class FineTuneJob {
             trained = AdaptedModel(model: model, adapters: attachment.adapters, manifest: attachment.manifest)
         }
         return FineTuneResult(outcome: outcome, trainableParameters: attachment.adapters.trainableParameterCount,
-                              totalParameters: model.files.parameterCount,
+                              totalParameters: model.parameterCount,
                               baseValidationLoss: baseLoss, initValidationLoss: initLoss,
                               finalValidationLoss: finalLoss, finalMetrics: metrics, initialisation: attachment.report,
                               truncation: encoded.truncation, validationTruncation: encoded.validationTruncation,

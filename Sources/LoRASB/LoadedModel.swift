@@ -27,6 +27,8 @@ public final class LoadedModel {
     public var decoder: LlamaModel? { network as? LlamaModel }
     /// The classifier, when the model is one.
     public var classifier: BertSequenceClassifier? { network as? BertSequenceClassifier }
+    /// All parameters: the files' and a new head's.
+    public var parameterCount: Int { files.parameterCount + network.newParameterCount }
 
     /// Opens `url`. Encoders get a classification head of `labelCount` outputs (fresh, from
     /// `seed`, unless the checkpoint has one).

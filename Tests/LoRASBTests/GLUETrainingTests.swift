@@ -46,6 +46,8 @@ import TestSupport
         print("GLUE \(c.task): \(c.metric) \(score) (majority \(c.majority)); init loss \(result.initValidationLoss ?? .nan) → final \(result.finalValidationLoss ?? .nan)")
         #expect(score > c.required, "\(c.task) \(c.metric) \(score) is not clearly above the majority rate \(c.majority)")
         #expect(score > c.majority)
+        // All parameters, as PEFT counts them: the checkpoint's and the new two-label head's.
+        #expect(result.totalParameters == 22_713_216 + 2 * 384 + 2)
         try? FileManager.default.removeItem(at: output)
     }
 }

@@ -44,7 +44,7 @@ struct AdapterAttachment {
         }
         // Attaching may have made weights trainable (full fine-tuning): those compute in fp32.
         try model.network.use(r.precision)
-        let total = model.files.parameterCount
+        let total = model.parameterCount
         let trainable = adapters.trainableParameterCount
         say("trainable params: \(trainable.formatted()) || all params: \(total.formatted()) || trainable%: \(String(format: "%.4f", 100 * Double(trainable) / Double(total)))")
         var manifest = AdapterManifest(settings: r.adapter, modules: adapters.entries.map(\.target.modulePath),

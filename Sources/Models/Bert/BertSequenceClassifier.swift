@@ -22,6 +22,8 @@ public final class BertSequenceClassifier: AdaptableModel {
     public let classifier: Linear
     public var labelCount: Int { classifier.outFeatures }
     public let headParameters: [(name: String, parameter: Parameter)]
+    /// Values of the head's parameters that the checkpoint did not hold (a new head).
+    public let newParameterCount: Int
 
     private var firstRows = ActivationBuffer(), denseOutput = ActivationBuffer()
     private var denseGradient = ActivationBuffer()
@@ -38,6 +40,7 @@ public final class BertSequenceClassifier: AdaptableModel {
         let d = encoder.config.hiddenSize
         var generator = SeededGenerator(seed: seed)
         var named: [(String, Parameter)] = []
+        var created = 0
         func linear(_ name: String, outputs: Int?) throws -> Linear {
             let w: Tensor, b: Tensor
             if let src = headWeights, let shape = src.shapeOfTensor(name + ".weight") {
@@ -55,6 +58,7 @@ public final class BertSequenceClassifier: AdaptableModel {
                 w = Tensor(zeros: [outputs, d])
                 generator.fillNormal(w, standardDeviation: 0.02)
                 b = Tensor(zeros: [outputs])
+                created += w.count + b.count
             }
             let wp = Parameter(w, trainable: true), bp = Parameter(b, trainable: true)
             named += [(name + ".weight", wp), (name + ".bias", bp)]
@@ -71,6 +75,7 @@ public final class BertSequenceClassifier: AdaptableModel {
             classifier = try linear("classifier", outputs: labelCount)
         }
         headParameters = named
+        newParameterCount = created
     }
 
     /// Opens a Hugging Face folder holding an encoder (with or without a trained head).
