@@ -6,7 +6,8 @@ import TestSupport
 /// A suite with 2 seeds and a 2-rate learning-rate grid on the real all-MiniLM-L6-v2 and RTE
 /// (LoRA-SB and LoRA-XS, rank 2, 3 steps): it is interrupted during its third run and
 /// continued; the continuation trains exactly the runs not yet done, the chosen rate is the
-/// tuning run with the lowest validation loss in the run logs, and every table cell is the mean
+/// tuning run with the highest final dev accuracy in the run logs (ties: the lower validation
+/// loss, then the lower rate), and every table cell is the mean
 /// ± standard deviation of the two seeds' logged metrics.
 @Suite(.serialized) struct ExperimentSeedsGridTests {
     /// The last value of `key` in a run folder's `metrics.jsonl`, read independently of the
@@ -68,10 +69,11 @@ import TestSupport
         let rateColumn = try #require(header.firstIndex(of: "learning rate"))
         let accuracyColumn = try #require(header.firstIndex(of: "RTE acc"))
         for c in suite.configurations {
-            // The chosen rate: the lower logged validation loss of the two tuning runs.
+            // The chosen rate: RTE's metric, accuracy, as logged last; ties go to the lower loss.
             let tuning = suite.tuningRuns.filter { $0.configuration.id == c.id }
-            let losses = try tuning.map { try logged(runner.runFolder($0), "validation_loss") }
-            let chosen = losses[1] < losses[0] ? tuning[1].learningRate : tuning[0].learningRate
+            #expect(tuning.map(\.learningRate) == tuning.map(\.learningRate).sorted())
+            let scores = try tuning.map { (try logged(runner.runFolder($0), "accuracy"), -(try logged(runner.runFolder($0), "validation_loss"))) }
+            let chosen = scores[1] > scores[0] ? tuning[1].learningRate : tuning[0].learningRate
             let seeds = finalRuns.filter { $0.configuration.id == c.id }
             #expect(seeds.map(\.seed) == [0, 1] && seeds.allSatisfy { $0.learningRate == chosen })
             #expect(seeds.map { runner.runFolder($0).lastPathComponent }
@@ -84,10 +86,10 @@ import TestSupport
             let std = abs(accuracies[0] - accuracies[1]) / 2.0.squareRoot()
             #expect(row[accuracyColumn] == String(format: "%.4f ± %.4f", mean, std), "\(c.id)")
 
-            // The grid table: both rates with their logged losses, the chosen one in bold.
+            // The grid table: both rates with their logged accuracy and loss, the chosen one in bold.
             let gridRow = try #require(lines.first { $0.hasPrefix("| \(c.methodName) | 2 |") && $0.contains("×") == false && $0.contains(": ") })
-            for (run, loss) in zip(tuning, losses) {
-                let cell = "\(ExperimentRun.rateText(run.learningRate)): \(ExperimentResultsTable.format(loss))"
+            for (run, score) in zip(tuning, scores) {
+                let cell = "\(ExperimentRun.rateText(run.learningRate)): \(ExperimentResultsTable.format(score.0)) / \(ExperimentResultsTable.format(-score.1))"
                 #expect(gridRow.contains(run.learningRate == chosen ? "**\(cell)**" : "| \(cell) |"), "\(gridRow)")
             }
         }

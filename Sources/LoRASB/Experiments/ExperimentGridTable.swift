@@ -1,7 +1,8 @@
 import Foundation
 
 /// The learning-rate grid of a suite as a section of its results file: per configuration the
-/// validation loss of each tuning run, the chosen rate in bold.
+/// selection metric (where the task has one) and validation loss of each tuning run, the chosen
+/// rate in bold.
 public enum ExperimentGridTable {
     public static func table(_ suite: ExperimentSuite, grid: LearningRateGrid, tuning: [ExperimentRecord]) -> MarkdownTable {
         let finished = Dictionary(tuning.map { ($0.run.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -24,8 +25,10 @@ public enum ExperimentGridTable {
             if severalTasks { cells.append(c.task) }
             for rate in grid.rates(around: c.learningRate) {
                 let run = ExperimentRun(c, learningRate: rate, seed: suite.seed)
-                let loss = ExperimentResultsTable.format(finished[run.id]?.metrics[ExperimentRecord.validationLoss])
-                let text = "\(ExperimentRun.rateText(rate)): \(loss)"
+                let metrics = finished[run.id]?.metrics
+                let loss = ExperimentResultsTable.format(metrics?[ExperimentRecord.validationLoss])
+                let score = suite.selectionMetric(of: c).map { "\(ExperimentResultsTable.format(metrics?[$0])) / " } ?? ""
+                let text = "\(ExperimentRun.rateText(rate)): \(score)\(loss)"
                 cells.append(rate == chosen ? "**\(text)**" : text)
             }
             cells.append(chosen.map(ExperimentRun.rateText) ?? "—")
@@ -38,9 +41,16 @@ public enum ExperimentGridTable {
     /// The heading, what was tuned and how, and the table.
     public static func section(_ suite: ExperimentSuite, grid: LearningRateGrid, tuning: [ExperimentRecord]) -> String {
         var out = "## Learning-rate grid\n\n"
-        out += "Every configuration trained at \(grid.description) with seed \(suite.seed); the rate with the lowest "
-        out += "validation loss (bold) is the one the table above shows and all seeds ran at. "
-        out += "Cells: rate: final validation loss.\n\n"
+        let metrics = Set(suite.tasks.compactMap(\.selectionMetric)).sorted()
+        out += "Every configuration trained at \(grid.description) with seed \(suite.seed); the rate chosen (bold) is the one "
+        out += "the table above shows and all seeds ran at. "
+        if metrics.isEmpty {
+            out += "It has the lowest final validation loss. Cells: rate: final validation loss.\n\n"
+        } else {
+            let names = metrics.map { ClassificationMetric(rawValue: $0).map(ExperimentSuite.shortName) ?? $0 }.joined(separator: " or ")
+            out += "It has the highest dev \(names) after the last epoch (the task's metric; ties: the lower validation loss). "
+            out += "Cells: rate: \(names) / final validation loss.\n\n"
+        }
         out += table(suite, grid: grid, tuning: tuning).text + "\n"
         return out
     }

@@ -316,7 +316,10 @@ extension ExperimentSuite {
                 ExperimentColumn("\(task.folderName) best \(ExperimentSuite.shortName(m))", task: task.folderName,
                                  metric: ExperimentRecord.best(m.rawValue))
             }
-            return ExperimentTask(name: task.folderName, data: data, columns: columns)
+            // The grid chooses by the task's own metric: over 10 epochs the dev loss grows with
+            // the model's confidence while the metric still improves, so the lowest loss picks
+            // each grid's lowest rate (CoLA: at MCC 0 for several methods).
+            return ExperimentTask(name: task.folderName, data: data, columns: columns, selectionMetric: metrics[0].rawValue)
         }
         let configurations = tasks.flatMap { t in
             methodGrid(task: t.name, ranks: scale == .full ? glueRanks : smokeRanks, rates: encoderLearningRates, initSamples: s.initSamples)

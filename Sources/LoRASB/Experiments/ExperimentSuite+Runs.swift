@@ -2,8 +2,8 @@ import Foundation
 
 /// Which runs a suite's table needs. Without a learning-rate grid, every configuration runs
 /// once per seed at its own rate. With one, every configuration first runs at each rate of the
-/// grid with the first seed (the tuning runs), the rate with the lowest validation loss is
-/// chosen, and then every seed runs at that rate; the first seed's run at the chosen rate is
+/// grid with the first seed (the tuning runs), the rate with the best score (the task's
+/// selection metric, else the validation loss) is chosen, and then every seed runs at that rate; the first seed's run at the chosen rate is
 /// the tuning run itself (same id), so it is not trained twice. Configurations in `runOnce` run
 /// once at their own rate with the first seed either way.
 extension ExperimentSuite {
@@ -25,18 +25,26 @@ extension ExperimentSuite {
         }
     }
 
-    /// The rate of the tuning run with the lowest validation loss, once every tuning run of `c`
-    /// is in `finished` (a tie keeps the lower rate); nil before that.
+    /// The rate of the tuning run with the highest selection metric of `c`'s task (ties: the
+    /// lower validation loss), or without one the lowest validation loss, once every tuning run
+    /// of `c` is in `finished` (a full tie keeps the lower rate); nil before that.
     public func chosenRate(_ c: ExperimentConfiguration, finished: [String: ExperimentRecord]) -> Double? {
         let runs = tuningRuns.filter { $0.configuration.id == c.id }
-        var best: (rate: Double, loss: Double)?
+        let metric = selectionMetric(of: c)
+        var best: (rate: Double, score: Double, loss: Double)?
         for run in runs {
             guard let record = finished[run.id] else { return nil }
+            let score = metric.map { record.metrics[$0] ?? -.infinity } ?? 0
             let loss = record.metrics[ExperimentRecord.validationLoss] ?? .infinity
-            if let b = best, loss >= b.loss { continue }
-            best = (run.learningRate, loss)
+            if let b = best, score < b.score || (score == b.score && loss >= b.loss) { continue }
+            best = (run.learningRate, score, loss)
         }
         return best?.rate
+    }
+
+    /// The metric the grid maximises for `c` (nil: it minimises the validation loss).
+    public func selectionMetric(of c: ExperimentConfiguration) -> String? {
+        tasks.first { $0.name == c.task }?.selectionMetric
     }
 
     /// Every run the suite will train, tuning runs first: the final runs at the rates `chosen`

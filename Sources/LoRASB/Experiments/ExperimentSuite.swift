@@ -86,6 +86,9 @@ public struct ExperimentTask: Sendable {
     public var data: DataOptions
     /// The table's metric columns for this task, in order.
     public var columns: [ExperimentColumn]
+    /// The record metric a learning-rate grid maximises on this task (a head's dev metric after
+    /// the last epoch), or nil to minimise the final validation loss.
+    public var selectionMetric: String? = nil
 }
 
 /// One metric column of a results table: which record value it shows and how.
