@@ -103,6 +103,17 @@ import TestSupport
                 == ["answer loss", "loss after init", "mean acc", "ARC-Challenge", "ARC-Easy", "boolq", "openbookqa", "piqa", "winogrande"])
     }
 
+    /// `--dry-run` estimates every suite at the rates measured for the model it runs.
+    @Test func dryRunRatesFollowTheSuitesModel() {
+        for name in ExperimentSuiteName.allCases {
+            let model = ExperimentSuite.make(name, scale: .full, locations: locations).model.lastPathComponent
+            let expected: ExperimentThroughput = model.hasPrefix("all-MiniLM") ? .miniLM
+                : model.hasPrefix("Qwen2.5-Coder-0.5B") ? .qwen05 : .smolLM2
+            if !model.hasPrefix("all-MiniLM") && !model.hasPrefix("Qwen") { #expect(model.hasPrefix("SmolLM2"), "\(name): \(model)") }
+            #expect(ExperimentThroughput.measured(for: name).training == expected.training, "\(name) runs \(model)")
+        }
+    }
+
     @Test func accuracyMetricsAreNamedAfterTheirEvaluation() {
         let a = ExperimentAccuracy(name: "commonsense", title: "mean acc", data: DataOptions(path: URL(fileURLWithPath: "/d")),
                                    problems: 3, maxNewTokens: 8, batchSize: 2, sets: ["boolq"])

@@ -53,7 +53,7 @@ struct ExperimentCommand: Command {
         .init("model", help: "use this model instead of the suite's (same family)"),
         .init("models", help: "folder of the default models (default $LORASB_MODELS or ~/.cache/lorasb/models)"),
         .init("data", help: "folder holding gsm8k/ and glue/ (default $LORASB_DATA or ../shared/data)"),
-        .init("tokens-per-second", help: "--dry-run: training tokens/s to estimate with (default 200 SmolLM2, 2500 MiniLM)"),
+        .init("tokens-per-second", help: "--dry-run: training tokens/s to estimate with (default 200 SmolLM2, 2500 MiniLM, 65 Qwen 0.5B)"),
     ] + MemoryFlags.flags
 
     static func run(_ args: Arguments) throws {
@@ -83,7 +83,7 @@ struct ExperimentCommand: Command {
         let world = try World.communicator()
 
         if args.has("dry-run") {
-            var throughput = name == .glue ? ExperimentThroughput.miniLM : ExperimentThroughput.smolLM2
+            var throughput = ExperimentThroughput.measured(for: name)
             if let rate = try args.double("tokens-per-second") {
                 guard rate > 0 else { throw CLIError("--tokens-per-second must be positive") }
                 let factor = rate / throughput.training
