@@ -21,7 +21,8 @@ extension LlamaModel {
     /// Feeds new tokens through the model, appending them to their cache rows: `ids[i]` to row
     /// `rows[i]` (a whole prompt to an emptied row, or one generated token), all rows in one
     /// pass. Returns the logits of each row's last new token, `[rows.count, vocab]` (only those
-    /// rows go through the vocabulary projection).
+    /// rows go through the vocabulary projection). The ids are in the vocabulary: `generate`
+    /// checks the prompts, and the sampler draws from the vocabulary.
     func extend(_ cache: DecoderCache, rows: [Int], ids: [[Int32]], lastRows: inout ActivationBuffer) throws -> Tensor {
         precondition(rows.count == ids.count, "one token list per row")
         var segments = [CacheSegment]()
@@ -29,9 +30,6 @@ extension LlamaModel {
             guard !tokens.isEmpty else { throw ModelError.invalidBatch("no new tokens for cache row \(row)") }
             let length = cache.lengths[row] + tokens.count
             guard length <= cache.capacity else { throw ModelError.sequenceTooLong(length: length, maximum: cache.capacity) }
-            if let bad = tokens.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
-                throw ModelError.invalidBatch("token id \(bad) is outside the vocabulary")
-            }
             segments.append(CacheSegment(row: row, tokens: tokens.count))
         }
         let packed = ids.flatMap { $0.map(Int.init) }

@@ -35,19 +35,23 @@ extension LlamaModel {
             : options.stopTokens.union(options.stopTokens.isEmpty ? Set(config.eosTokenIds) : [])
         var sampler = TokenSampler(options: options)
         var lastRows = ActivationBuffer()
-        var nextPrompt = 0
         // Each step feeds `feed[i]` to cache row `feedRows[i]`, whose sequence is `sequenceOf[row]`.
         var sequenceOf = [Int](repeating: -1, count: rows)
         var feedRows = [Int](), feed = [[Int32]]()
-        for row in 0..<rows {
+        var nextPrompt = 0
+        /// Gives an empty `row` the next prompt, if one is left.
+        func admit(_ row: Int) {
+            guard nextPrompt < prompts.count else { return }
             sequenceOf[row] = nextPrompt
             feedRows.append(row); feed.append(prompts[nextPrompt].map(Int32.init))
             nextPrompt += 1
         }
+        for row in 0..<rows { admit(row) }
         while !feedRows.isEmpty {
             let logits = try extend(cache, rows: feedRows, ids: feed, lastRows: &lastRows)
-            var continuing = [Int](), tokens = [[Int32]]()
-            for (i, row) in feedRows.enumerated() {
+            let fed = feedRows
+            feedRows = []; feed = []
+            for (i, row) in fed.enumerated() {
                 let s = sequenceOf[row]
                 let t = sampler.next(logits.pointer + i * config.vocabSize, vocab: config.vocabSize)
                 var finished = stops.contains(t)
@@ -56,19 +60,13 @@ extension LlamaModel {
                     finished = !onToken(s, t) || outputs[s].count == options.maxNewTokens
                 }
                 if !finished {
-                    continuing.append(row); tokens.append([Int32(t)])
+                    feedRows.append(row); feed.append([Int32(t)])
                     continue
                 }
                 onFinish(s, outputs[s])
                 cache.reset(row: row)
-                if nextPrompt < prompts.count {
-                    sequenceOf[row] = nextPrompt
-                    continuing.append(row); tokens.append(prompts[nextPrompt].map(Int32.init))
-                    nextPrompt += 1
-                }
+                admit(row)
             }
-            feedRows = continuing
-            feed = tokens
         }
         return outputs
     }
