@@ -36,7 +36,7 @@ let package = Package(
             providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         .target(name: "MPIShim", dependencies: ["COpenMPI"], path: "Sources/MPIShim"),
         .target(name: "Distributed", dependencies: ["MPIShim", "Tensor"], swiftSettings: nativeSwift),
-        .target(name: "ModelIO", dependencies: ["Tensor"], swiftSettings: nativeSwift),
+        .target(name: "ModelIO", dependencies: ["Tensor", "QuantDot"], swiftSettings: nativeSwift),
         .target(name: "Tokenizers", dependencies: ["ModelIO"], swiftSettings: nativeSwift),
         .target(name: "NN", dependencies: ["Tensor"], swiftSettings: nativeSwift),
         .target(name: "Models", dependencies: ["NN", "ModelIO", "Tokenizers"], swiftSettings: nativeSwift),

@@ -8,6 +8,9 @@ import Foundation
 public final class MappedFile: @unchecked Sendable {
     public let url: URL
     public let data: Data
+    /// Whether `data`'s bytes are a mapping of the file, so that pages given back to the kernel
+    /// are read again from the file when touched (`releasePages`).
+    private let isFileMapping: Bool
 
     /// Maps `url` read-only.
     public init(_ url: URL) throws {
@@ -28,12 +31,14 @@ public final class MappedFile: @unchecked Sendable {
         } catch {
             throw ModelIOError(url, "cannot read: \(error.localizedDescription)")
         }
+        isFileMapping = data.withUnsafeBytes { Self.isFileMapped($0.baseAddress) }
     }
 
     /// Bytes already in memory, named `url` in errors.
     public init(data: Data, url: URL) {
         self.url = url
         self.data = data
+        isFileMapping = false
     }
 
     /// The file size in bytes.
@@ -53,5 +58,34 @@ public final class MappedFile: @unchecked Sendable {
         return try data.withUnsafeBytes { all in
             try body(UnsafeRawBufferPointer(rebasing: all[offset ..< offset + length]))
         }
+    }
+
+    /// Gives the whole pages inside `offset ..< offset + length` back to the kernel, for bytes
+    /// that were copied elsewhere (an interleaved weight): resident memory then holds them once.
+    /// A mapped file's pages are read again if touched; bytes that are not a file mapping (a
+    /// fallback read, or `init(data:url:)`) are left alone, since dropping them would lose them.
+    public func releasePages(offset: Int, length: Int) {
+        guard isFileMapping, contains(offset: offset, length: length), length > 0 else { return }
+        let page = max(1, sysconf(Int32(_SC_PAGESIZE)))
+        data.withUnsafeBytes { all in
+            let start = Int(bitPattern: all.baseAddress!) + offset
+            let first = (start + page - 1) / page * page, end = (start + length) / page * page
+            if end > first { _ = madvise(UnsafeMutableRawPointer(bitPattern: first), end - first, MADV_DONTNEED) }
+        }
+    }
+
+    /// Whether `address` lies in a mapping of a file (a nonzero inode in /proc/self/maps).
+    private static func isFileMapped(_ address: UnsafeRawPointer?) -> Bool {
+        guard let address, let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return false }
+        let at = UInt(bitPattern: address)
+        for line in maps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 6 else { continue }
+            let bounds = fields[0].split(separator: "-")
+            guard bounds.count == 2, let low = UInt(bounds[0], radix: 16), let high = UInt(bounds[1], radix: 16),
+                  (low ..< high).contains(at) else { continue }
+            return fields[4] != "0"
+        }
+        return false
     }
 }

@@ -22,11 +22,17 @@ typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[QK_K / 8]; uin
 // 16 sub-blocks of 16 with int8 scales; 4 low bits in ql, 2 high bits in qh
 typedef struct { uint8_t ql[QK_K / 2]; uint8_t qh[QK_K / 4]; int8_t scales[QK_K / 16]; uint16_t d; } block_q6_K;
 typedef struct { float d; int8_t qs[QK_K]; int16_t bsums[QK_K / 16]; } block_q8_K;
+// The same super-block of 8 Q4_K rows interleaved (q4_K_x8.c), as many bytes as the 8 blocks.
+typedef struct {
+    uint16_t d[8], dmin[8];   // row r's d and dmin
+    uint8_t scales[96];       // sub-block s at 12·s: the 8 rows' scale and min, packed as Q4_K packs a row's 8 sub-blocks
+    uint8_t qs[1024];         // nibble byte o of row r at (o / 4)·32 + 4r + o % 4
+} block_q4_Kx8;
 
 _Static_assert(sizeof(block_q4_0) == 18 && sizeof(block_q4_1) == 20 && sizeof(block_q5_0) == 22 &&
                sizeof(block_q5_1) == 24 && sizeof(block_q8_0) == 34 && sizeof(block_q8_1) == 36 &&
                sizeof(block_q4_K) == 144 && sizeof(block_q5_K) == 176 && sizeof(block_q6_K) == 210 &&
-               sizeof(block_q8_K) == 292, "ggml block sizes");
+               sizeof(block_q8_K) == 292 && sizeof(block_q4_Kx8) == 8 * sizeof(block_q4_K), "ggml block sizes");
 
 static inline uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static inline float f32_from_bits(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
@@ -62,6 +68,17 @@ static inline void k4_scales_mins(const uint8_t packed[12], uint8_t out[16]) {
     u[2] = mins_low;
     u[0] &= 0x3f3f3f3fu;
     memcpy(out, u, 16);
+}
+
+// The inverse of k4_scales_mins: 8 scales and 8 mins of 6 bits packed into 12 bytes (ggml's
+// get_scale_min_k4 reads value j: j < 4 from the low 6 bits of bytes j and j + 4; j ≥ 4 from
+// the nibbles of byte j + 4 and the top 2 bits of bytes j − 4 and j).
+static inline void k4_pack_scales_mins(const uint8_t sc[8], const uint8_t mn[8], uint8_t out[12]) {
+    for (int j = 0; j < 4; j++) {
+        out[j] = (uint8_t)((sc[j] & 63) | ((sc[j + 4] >> 4) << 6));
+        out[j + 4] = (uint8_t)((mn[j] & 63) | ((mn[j + 4] >> 4) << 6));
+        out[j + 8] = (uint8_t)((sc[j + 4] & 15) | ((mn[j + 4] & 15) << 4));
+    }
 }
 
 /// A row dot product: n values of weight blocks `w` against activation blocks `a`.

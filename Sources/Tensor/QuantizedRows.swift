@@ -10,12 +10,24 @@ public struct QuantizedRows: @unchecked Sendable {
     public let rowBytes: Int
     /// The stored row of each row of the matrix, or nil when they are the same.
     public let rowOrder: [Int64]?
+    /// Q4_K rows interleaved by 8 in matrix order (`lorasb_q4K_x8_pack`), not one after another.
+    public let interleaved: Bool
 
     public init(type: UInt32, base: UnsafeRawPointer, rowBytes: Int, rowOrder: [Int64]?) {
         self.type = type
         self.base = base
         self.rowBytes = rowBytes
         self.rowOrder = rowOrder
+        interleaved = false
+    }
+
+    /// Q4_K rows interleaved by 8 at `base`, `rowBytes` per row.
+    public init(interleavedQ4K base: UnsafeRawPointer, rowBytes: Int) {
+        type = 12   // GGML_TYPE_Q4_K
+        self.base = base
+        self.rowBytes = rowBytes
+        rowOrder = nil
+        interleaved = true
     }
 
     /// The 8-bit activation blocks the type's dot product reads, or nil when it has none.

@@ -188,3 +188,48 @@ final class QuantDotTests: XCTestCase {
         }
     }
 }
+
+/// Q4_K rows interleaved by 8 (llama.cpp's repacking): every row unpacks to its own bytes, and
+/// the interleaved product equals the one-row kernels on the rows, for 1…8 and 11 activation
+/// rows, on Qwen 0.5B's Q4_K rows taken in reverse order.
+final class InterleavedQ4KTests: XCTestCase {
+    func testInterleavedRowsUnpackToTheRowsAndMultiplyAsThem() throws {
+        let (bytes, columns, source, format, rowBytes, rows, weights) = try QuantDotTests.product(of: .q4_K)
+        XCTAssertEqual(rows % 8, 0, source)
+        let order: [Int64] = (0 ..< rows).reversed().map(Int64.init)
+        var packed = [UInt8](repeating: 0, count: bytes.count)
+        bytes.withUnsafeBytes { w in packed.withUnsafeMutableBytes { out in
+            lorasb_q4K_x8_pack(w.baseAddress, rowBytes, order, Int32(columns), 0, Int32(rows / 8), out.baseAddress)
+        } }
+        XCTAssertNotEqual(packed, bytes, "the rows are interleaved")
+        for r in 0 ..< rows {
+            var row = [UInt8](repeating: 0, count: rowBytes)
+            packed.withUnsafeBytes { p in row.withUnsafeMutableBytes { lorasb_q4K_x8_unpack_row(p.baseAddress, Int32(columns), Int32(r), $0.baseAddress) } }
+            let stored = Int(order[r])
+            XCTAssertEqual(row, Array(bytes[stored * rowBytes ..< (stored + 1) * rowBytes]), "row \(r) of \(source)")
+        }
+        let activations = (0 ..< 11).map { QuantDotTests.quantize(QuantDotTests.activations(columns, seed: 300 + UInt64($0)), format: format) }
+        for pass in Array(1 ... 8) + [11] {
+            let a = activations.prefix(pass).flatMap { $0 }
+            var y = [Float](repeating: .nan, count: pass * rows), yReference = y
+            packed.withUnsafeBytes { p in
+                // the second group alone first, then the first: groups are independent
+                lorasb_q4K_x8_gemv(Int32(columns), p.baseAddress, 1, Int32(rows / 8), a, Int32(pass), &y, Int32(rows))
+                lorasb_q4K_x8_gemv(Int32(columns), p.baseAddress, 0, 1, a, Int32(pass), &y, Int32(rows))
+                lorasb_q4K_x8_gemv_reference(Int32(columns), p.baseAddress, 0, Int32(rows / 8), a, Int32(pass), &yReference, Int32(rows))
+            }
+            for j in 0 ..< pass {
+                let ax = QuantDotTests.dequantize(activations[j], format: format, count: columns).map(abs)
+                for r in 0 ..< rows {
+                    let stored = Int(order[r])
+                    let reference = bytes.withUnsafeBytes { w in
+                        lorasb_qdot_row_reference(12, Int32(columns), w.baseAddress! + stored * rowBytes, activations[j])
+                    }
+                    let magnitude = (0 ..< columns).reduce(Float(0)) { $0 + abs(weights[stored * columns + $1]) * ax[$1] }
+                    XCTAssertEqual(y[j * rows + r], reference, accuracy: 1e-5 * magnitude + 1e-30, "row \(r) activation \(j) of \(pass), \(source)")
+                    XCTAssertEqual(yReference[j * rows + r], reference, "row \(r) activation \(j) of \(pass): the plain C path is the row kernel")
+                }
+            }
+        }
+    }
+}
