@@ -10,10 +10,10 @@ public enum ComputePrecision: String, CaseIterable, Sendable, Codable {
     /// those products, sums in fp32 (AVX-512 BF16). Trainable weights, adapters, norms,
     /// attention and the loss stay fp32. Faster, at a loss difference of about 0.1-0.2%.
     case bf16
-    /// For inference: a decoding step's products with quantised frozen weights (Q4_0, Q4_1,
-    /// Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K) quantise the activations to 8-bit blocks and take
-    /// integer dot products on the weights' blocks, as llama.cpp does; everything else (prompt
-    /// processing, other weight types) stays fp32. Not for training.
+    /// For inference: products with quantised frozen weights (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0,
+    /// Q4_K, Q5_K, Q6_K), prompts and decoding steps alike, quantise the activations to 8-bit
+    /// blocks and take integer dot products on the weights' blocks, as llama.cpp does; other
+    /// weight types stay fp32. Not for training.
     case q8
 
     /// The products' precision.
