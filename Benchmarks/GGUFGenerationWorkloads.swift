@@ -15,16 +15,16 @@ enum GGUFGenerationWorkloads {
 
     /// generate-gguf-<model>-b1 and -b8 for each file, in fp32, and the same with `-q8` appended
     /// for `--precision q8` (the "generate" prefix keeps OpenBLAS's default threads, see main.swift).
-    /// `-q8-rows` is `-q8` with Q4_K weights kept row after row as in the file instead of
-    /// interleaved by 8 (`InterleavedQ4KMatrix`), to measure what the interleaving brings.
+    /// `-q8-rows` is `-q8` with the quantised weights kept row after row as in the file instead of
+    /// interleaved by 8 (`InterleavedMatrix`), to measure what the interleaving brings.
     static var sections: [any BenchmarkSection] {
         files.flatMap { name, file in
             [(ComputePrecision.fp32, "", true), (.q8, "-q8", true), (.q8, "-q8-rows", false)].flatMap { precision, suffix, interleaved in
                 [1, 8].map { batch in
                     ComparisonWorkload(name: "generate-gguf-\(name)-b\(batch)\(suffix)",
-                                       summary: "greedy generation, \(file), batch \(batch), \(promptTokens) + \(newTokens) tokens, \(precision.rawValue)\(interleaved ? "" : ", Q4_K rows not interleaved")",
+                                       summary: "greedy generation, \(file), batch \(batch), \(promptTokens) + \(newTokens) tokens, \(precision.rawValue)\(interleaved ? "" : ", rows not interleaved")",
                                        body: {
-                                           InterleavedQ4KMatrix.isEnabled = interleaved
+                                           InterleavedMatrix.isEnabled = interleaved
                                            return try run(Workbench.models.appendingPathComponent(file), batch: batch, precision: precision)
                                        })
                 }

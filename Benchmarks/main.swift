@@ -43,7 +43,7 @@ let sections: [any BenchmarkSection] = [
     ComparisonWorkload(name: "generate-b8", summary: "greedy generation of 128 tokens, SmolLM2, batch 8",
                        body: { try GenerationWorkload.smolLM2(batch: 8) }),
     QuantizedDecodeBenchmark(),
-    InterleavedQ4KBenchmark(),
+    InterleavedRowsBenchmark(),
     ComparisonWorkload(name: "lora-step-smollm2", summary: "LoRA r=8 training step, SmolLM2 4×256",
                        body: { try TrainingStepWorkloads.smolLM2(.lora) }),
     ComparisonWorkload(name: "full-step-smollm2", summary: "full fine-tuning step, SmolLM2 4×256",

@@ -14,11 +14,13 @@ public final class FileBackedMatrix: PackedMatrix, @unchecked Sendable {
     /// The stored row of each row of the matrix, or nil when they are the same.
     public let rowOrder: [Int]?
     /// `rowOrder` as the quantised products' kernels take it.
-    private let storedRowOrder: [Int64]?
+    let storedRowOrder: [Int64]?
     /// Keeps the mapping (and so `base`) alive.
-    private let file: MappedFile
-    private let base: UnsafeRawPointer
-    private let rowBytes: Int
+    let file: MappedFile
+    /// Where the tensor starts in the file.
+    let offset: Int
+    let base: UnsafeRawPointer
+    let rowBytes: Int
 
     /// The `[rows, columns]` tensor of `type` at byte `offset` of `file`.
     public init(file: MappedFile, offset: Int, rows: Int, columns: Int, type: GGMLType,
@@ -37,6 +39,7 @@ public final class FileBackedMatrix: PackedMatrix, @unchecked Sendable {
         self.rowOrder = rowOrder
         storedRowOrder = rowOrder.map { $0.map(Int64.init) }
         self.file = file
+        self.offset = offset
         self.rowBytes = rowBytes
         // The bytes of a mapped `Data` stay where they are for as long as it lives, and
         // `file` keeps it alive and unmodified.
@@ -87,6 +90,12 @@ public final class FileBackedMatrix: PackedMatrix, @unchecked Sendable {
         default:
             decodeRowsBF16ThroughFloat(range, into: out, stride: stride)
         }
+    }
+
+    /// The same matrix with its rows interleaved by 8 (`InterleavedMatrix`), for faster q8
+    /// products, or nil when its type or row count has no interleaved form.
+    public func interleavedForQ8() -> PackedMatrix? {
+        InterleavedMatrix.applies(to: type, rows: rows, columns: columns) ? InterleavedMatrix(self) : nil
     }
 
     /// Quantised rows in the mapping: products with a dot product for the type read them there.

@@ -99,17 +99,11 @@ public final class GGUFFile: @unchecked Sendable {
 
     /// The 2-D tensor `name` left in the file, decoded row range by row range on demand (rows
     /// in `rowOrder` when given: matrix row `i` is stored row `rowOrder[i]`). Its type is
-    /// supported and its block scales finite, so decoding never meets a poisoned block. Q4_K
-    /// matrices of whole groups of 8 rows are the one exception to staying in the file: they are
-    /// copied once, interleaved (`InterleavedQ4KMatrix`).
-    public func quantizedMatrix(named name: String, rowOrder: [Int]? = nil) throws -> PackedMatrix {
+    /// supported and its block scales finite, so decoding never meets a poisoned block.
+    public func quantizedMatrix(named name: String, rowOrder: [Int]? = nil) throws -> FileBackedMatrix {
         let info = try validatedInfo(named: name)
         guard info.dimensions.count == 2 else {
             throw ModelIOError(url, "tensor \"\(name)\" has \(info.dimensions.count) dimensions \(info.dimensions), expected a matrix")
-        }
-        if InterleavedQ4KMatrix.applies(to: info.type, rows: info.dimensions[1], columns: info.dimensions[0]) {
-            return try InterleavedQ4KMatrix(file: file, offset: info.byteRange.lowerBound, rows: info.dimensions[1],
-                                            columns: info.dimensions[0], rowOrder: rowOrder, name: name)
         }
         return try FileBackedMatrix(file: file, offset: info.byteRange.lowerBound, rows: info.dimensions[1],
                                     columns: info.dimensions[0], type: info.type, rowOrder: rowOrder, name: name)

@@ -1,10 +1,8 @@
-import Tensor
-
 extension ModelFiles {
     /// The 2-D tensor `name` left in the file as a packed matrix (rows in `rowOrder` when given:
     /// matrix row `i` is stored row `rowOrder[i]`), or nil when its storage type cannot be
     /// decoded that way (then `tensor(named:)` converts it, or says why it cannot).
-    public func packedMatrix(named name: String, rowOrder: [Int]? = nil) throws -> (any PackedMatrix)? {
+    public func packedMatrix(named name: String, rowOrder: [Int]? = nil) throws -> FileBackedMatrix? {
         switch storage {
         case .gguf(let f):
             let info = try f.info(named: name)

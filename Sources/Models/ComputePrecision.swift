@@ -29,11 +29,16 @@ public enum ComputePrecision: String, CaseIterable, Sendable, Codable {
 extension AdaptableModel {
     /// Sets the precision of every linear layer's products. Weights keep their storage (packed
     /// or dense): bf16 only changes what the products decode them into, and trainable weights
-    /// multiply in fp32 whatever is set here.
+    /// multiply in fp32 whatever is set here. q8 also interleaves the quantised weights' rows
+    /// by 8 for its products (`InterleavedMatrix`), once, as llama.cpp repacks them at load;
+    /// they stay so afterwards, in any precision.
     public func use(_ precision: ComputePrecision) throws {
         guard precision != .bf16 || Gemm.bf16Supported else {
             throw ModelError.invalidConfiguration("bf16 precision needs a CPU with AVX-512 BF16, which this one lacks; use fp32")
         }
-        for linear in linearLayers { linear.productPrecision = precision.productPrecision }
+        for linear in linearLayers {
+            if precision == .q8 { linear.weight.interleaveForQ8() }
+            linear.productPrecision = precision.productPrecision
+        }
     }
 }

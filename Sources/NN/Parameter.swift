@@ -90,6 +90,12 @@ public final class Parameter {
         }
     }
 
+    /// Replaces a packed form by its form for faster q8 products (`interleavedForQ8`), when it
+    /// has one; the values stay the same.
+    public func interleaveForQ8() {
+        if case .packed(let m) = storage, let faster = m.interleavedForQ8() { storage = .packed(faster) }
+    }
+
     /// Replaces a packed form by a dense fp32 tensor of the same values (kept when dense).
     public func materialise() {
         if case .packed(let m) = storage { storage = .dense(m.floatTensor()) }

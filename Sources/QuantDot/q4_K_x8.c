@@ -17,7 +17,7 @@ static const block_q4_K *source_block(const void *w, size_t row_bytes, const int
     return (const block_q4_K *)((const uint8_t *)w + (size_t)(order ? order[row] : row) * row_bytes) + b;
 }
 
-void lorasb_q4K_x8_pack(const void *w, size_t row_bytes, const int64_t *order, int n, int group0, int group1,
+void x8_q4_K_pack(const void *w, size_t row_bytes, const int64_t *order, int n, int group0, int group1,
                         void *out) {
     const int blocks = n / QK_K;
     block_q4_Kx8 *dst = (block_q4_Kx8 *)out + (size_t)group0 * blocks;
@@ -40,7 +40,7 @@ void lorasb_q4K_x8_pack(const void *w, size_t row_bytes, const int64_t *order, i
     }
 }
 
-void lorasb_q4K_x8_unpack_row(const void *packed, int n, int row, void *out) {
+void x8_q4_K_unpack_row(const void *packed, int n, int row, void *out) {
     const int blocks = n / QK_K, r = row % 8;
     const block_q4_Kx8 *src = (const block_q4_Kx8 *)packed + (size_t)(row / 8) * blocks;
     block_q4_K *dst = out;
@@ -65,7 +65,7 @@ static void gemv_reference(int n, const void *packed, int group0, int group1, co
     block_q4_K *row = malloc(sizeof(block_q4_K) * (size_t)(n / QK_K));
     if (!row) return;
     for (int r = 8 * group0; r < 8 * group1; r++) {
-        lorasb_q4K_x8_unpack_row(packed, n, r, row);
+        x8_q4_K_unpack_row(packed, n, r, row);
         for (int j = 0; j < nact; j++)
             y[(size_t)j * ldy + r] = qdot_q4_K_ref(n, row, (const uint8_t *)a + (size_t)j * as);
     }
@@ -151,7 +151,7 @@ static AVX2 void gemv_avx2(int n, const void *packed, int group0, int group1, co
 }
 #endif
 
-void lorasb_q4K_x8_gemv(int n, const void *packed, int group0, int group1, const void *a, int nact, float *y, int ldy) {
+void x8_q4_K_gemv(int n, const void *packed, int group0, int group1, const void *a, int nact, float *y, int ldy) {
     const size_t as = lorasb_q8_row_bytes(LORASB_Q8_K, n);
 #if defined(__x86_64__)
     if (lorasb_qdot_simd()) { gemv_avx2(n, packed, group0, group1, a, as, nact, y, ldy); return; }
@@ -159,7 +159,7 @@ void lorasb_q4K_x8_gemv(int n, const void *packed, int group0, int group1, const
     gemv_reference(n, packed, group0, group1, a, as, nact, y, ldy);
 }
 
-void lorasb_q4K_x8_gemv_reference(int n, const void *packed, int group0, int group1, const void *a, int nact,
-                                  float *y, int ldy) {
+void x8_q4_K_gemv_reference(int n, const void *packed, int group0, int group1, const void *a, int nact, float *y,
+                            int ldy) {
     gemv_reference(n, packed, group0, group1, a, lorasb_q8_row_bytes(LORASB_Q8_K, n), nact, y, ldy);
 }

@@ -31,8 +31,8 @@ extension Gemm {
                 let shared = UncheckedBox((UnsafeRawPointer(blocks), c + first * ldc))
                 if rows.interleaved {   // whole groups of 8 rows to each thread
                     Parallel.forEachChunk(n / 8, minChunk: max(1, q8MinWorkPerThread / (8 * k * pass))) { groups in
-                        lorasb_q4K_x8_gemv(Int32(k), rows.base, Int32(groups.lowerBound), Int32(groups.upperBound),
-                                           shared.value.0, Int32(pass), shared.value.1, Int32(ldc))
+                        lorasb_x8_gemv(rows.type, Int32(k), rows.base, Int32(groups.lowerBound), Int32(groups.upperBound),
+                                       shared.value.0, Int32(pass), shared.value.1, Int32(ldc))
                     }
                     continue
                 }

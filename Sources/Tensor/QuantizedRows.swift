@@ -10,7 +10,7 @@ public struct QuantizedRows: @unchecked Sendable {
     public let rowBytes: Int
     /// The stored row of each row of the matrix, or nil when they are the same.
     public let rowOrder: [Int64]?
-    /// Q4_K rows interleaved by 8 in matrix order (`lorasb_q4K_x8_pack`), not one after another.
+    /// Rows interleaved by 8 in matrix order (`lorasb_x8_pack`), not one after another.
     public let interleaved: Bool
 
     public init(type: UInt32, base: UnsafeRawPointer, rowBytes: Int, rowOrder: [Int64]?) {
@@ -21,9 +21,9 @@ public struct QuantizedRows: @unchecked Sendable {
         interleaved = false
     }
 
-    /// Q4_K rows interleaved by 8 at `base`, `rowBytes` per row.
-    public init(interleavedQ4K base: UnsafeRawPointer, rowBytes: Int) {
-        type = 12   // GGML_TYPE_Q4_K
+    /// Rows of ggml type `type` interleaved by 8 at `base`, `rowBytes` per row.
+    public init(interleaved type: UInt32, base: UnsafeRawPointer, rowBytes: Int) {
+        self.type = type
         self.base = base
         self.rowBytes = rowBytes
         rowOrder = nil

@@ -67,6 +67,25 @@ import TestSupport
         }
     }
 
+    /// `use(.q8)` interleaves every quantised weight that has the form (all but Qwen's Q6_K
+    /// matrices), keeping its bytes; back in fp32 the logits are fp32's bit for bit,
+    /// since unpacking an interleaved row gives the file's row.
+    @Test(arguments: ["smollm2", "qwen0.5b"])
+    func q8InterleavesTheWeightsAndFP32StaysExact(_ which: String) throws {
+        let model = try Self.model(which)
+        let ids = [Array(100 ..< 105)]
+        let before = try Self.logits(model, ids, .fp32)
+        let bytes = model.linearLayers.map { $0.weight.byteCount }
+        let types = model.linearLayers.compactMap { ($0.weight.packed as? FileBackedMatrix)?.type }
+        #expect(types.count == model.linearLayers.count, "\(which): every weight in the file's rows")
+        try model.use(.q8)
+        let interleaved = model.linearLayers.filter { $0.weight.packed is InterleavedMatrix }.count
+        // Q6_K (12 of Qwen's matrices) has no interleaved form
+        #expect(interleaved == types.filter { $0 != .q6_K }.count && interleaved > 0, "\(which): \(interleaved) of \(types.count) weights interleaved")
+        #expect(model.linearLayers.map { $0.weight.byteCount } == bytes)
+        #expect(try Self.logits(model, ids, .fp32) == before)
+    }
+
     @Test func trainingRefusesQ8() throws {
         var request = FineTuneRequest(model: TestPaths.smolLM2GGUF, data: DataOptions(path: TestPaths.fixtures),
                                       adapter: AdapterSettings(method: .lora, rank: 2, targets: ["q", "v"]),

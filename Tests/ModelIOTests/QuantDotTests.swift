@@ -189,24 +189,36 @@ final class QuantDotTests: XCTestCase {
     }
 }
 
-/// Q4_K rows interleaved by 8 (llama.cpp's repacking): every row unpacks to its own bytes, and
-/// the interleaved product equals the one-row kernels on the rows, for 1…8 and 11 activation
-/// rows, on Qwen 0.5B's Q4_K rows taken in reverse order.
-final class InterleavedQ4KTests: XCTestCase {
+/// Rows interleaved by 8 (llama.cpp's repacking) for every type that has them: every row
+/// unpacks to its own bytes, and the interleaved product equals the one-row kernels on the
+/// rows, for 1…8 and 11 activation rows, rows taken in reverse order. Real rows where the files
+/// hold the type (SmolLM2 Q4_1; Qwen 0.5B Q4_K, Q5_0, Q8_0), else synthetic.
+final class InterleavedRowsTests: XCTestCase {
+    static let types: [GGMLType] = [.q4_K, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0]
+
     func testInterleavedRowsUnpackToTheRowsAndMultiplyAsThem() throws {
-        let (bytes, columns, source, format, rowBytes, rows, weights) = try QuantDotTests.product(of: .q4_K)
+        XCTAssertEqual(QuantDotTests.types.filter { lorasb_x8_supports($0.rawValue) != 0 }.count, Self.types.count)
+        for type in Self.types {
+            try check(type)
+        }
+    }
+
+    func check(_ type: GGMLType) throws {
+        let (bytes, columns, source, format, rowBytes, rows, weights) = try QuantDotTests.product(of: type)
         XCTAssertEqual(rows % 8, 0, source)
         let order: [Int64] = (0 ..< rows).reversed().map(Int64.init)
         var packed = [UInt8](repeating: 0, count: bytes.count)
         bytes.withUnsafeBytes { w in packed.withUnsafeMutableBytes { out in
-            lorasb_q4K_x8_pack(w.baseAddress, rowBytes, order, Int32(columns), 0, Int32(rows / 8), out.baseAddress)
+            lorasb_x8_pack(type.rawValue, w.baseAddress, rowBytes, order, Int32(columns), 0, Int32(rows / 8), out.baseAddress)
         } }
-        XCTAssertNotEqual(packed, bytes, "the rows are interleaved")
+        XCTAssertNotEqual(packed, bytes, "\(type): the rows are interleaved")
         for r in 0 ..< rows {
             var row = [UInt8](repeating: 0, count: rowBytes)
-            packed.withUnsafeBytes { p in row.withUnsafeMutableBytes { lorasb_q4K_x8_unpack_row(p.baseAddress, Int32(columns), Int32(r), $0.baseAddress) } }
+            packed.withUnsafeBytes { p in row.withUnsafeMutableBytes {
+                lorasb_x8_unpack_row(type.rawValue, p.baseAddress, Int32(columns), Int32(r), $0.baseAddress)
+            } }
             let stored = Int(order[r])
-            XCTAssertEqual(row, Array(bytes[stored * rowBytes ..< (stored + 1) * rowBytes]), "row \(r) of \(source)")
+            XCTAssertEqual(row, Array(bytes[stored * rowBytes ..< (stored + 1) * rowBytes]), "\(type) row \(r) of \(source)")
         }
         let activations = (0 ..< 11).map { QuantDotTests.quantize(QuantDotTests.activations(columns, seed: 300 + UInt64($0)), format: format) }
         for pass in Array(1 ... 8) + [11] {
@@ -214,20 +226,22 @@ final class InterleavedQ4KTests: XCTestCase {
             var y = [Float](repeating: .nan, count: pass * rows), yReference = y
             packed.withUnsafeBytes { p in
                 // the second group alone first, then the first: groups are independent
-                lorasb_q4K_x8_gemv(Int32(columns), p.baseAddress, 1, Int32(rows / 8), a, Int32(pass), &y, Int32(rows))
-                lorasb_q4K_x8_gemv(Int32(columns), p.baseAddress, 0, 1, a, Int32(pass), &y, Int32(rows))
-                lorasb_q4K_x8_gemv_reference(Int32(columns), p.baseAddress, 0, Int32(rows / 8), a, Int32(pass), &yReference, Int32(rows))
+                lorasb_x8_gemv(type.rawValue, Int32(columns), p.baseAddress, 1, Int32(rows / 8), a, Int32(pass), &y, Int32(rows))
+                lorasb_x8_gemv(type.rawValue, Int32(columns), p.baseAddress, 0, 1, a, Int32(pass), &y, Int32(rows))
+                lorasb_x8_gemv_reference(type.rawValue, Int32(columns), p.baseAddress, 0, Int32(rows / 8), a, Int32(pass),
+                                         &yReference, Int32(rows))
             }
             for j in 0 ..< pass {
                 let ax = QuantDotTests.dequantize(activations[j], format: format, count: columns).map(abs)
                 for r in 0 ..< rows {
                     let stored = Int(order[r])
                     let reference = bytes.withUnsafeBytes { w in
-                        lorasb_qdot_row_reference(12, Int32(columns), w.baseAddress! + stored * rowBytes, activations[j])
+                        lorasb_qdot_row_reference(type.rawValue, Int32(columns), w.baseAddress! + stored * rowBytes, activations[j])
                     }
                     let magnitude = (0 ..< columns).reduce(Float(0)) { $0 + abs(weights[stored * columns + $1]) * ax[$1] }
-                    XCTAssertEqual(y[j * rows + r], reference, accuracy: 1e-5 * magnitude + 1e-30, "row \(r) activation \(j) of \(pass), \(source)")
-                    XCTAssertEqual(yReference[j * rows + r], reference, "row \(r) activation \(j) of \(pass): the plain C path is the row kernel")
+                    XCTAssertEqual(y[j * rows + r], reference, accuracy: 1e-5 * magnitude + 1e-30,
+                                   "\(type) row \(r) activation \(j) of \(pass), \(source)")
+                    XCTAssertEqual(yReference[j * rows + r], reference, "\(type) row \(r) activation \(j) of \(pass): the plain C path is the row kernel")
                 }
             }
         }

@@ -46,23 +46,28 @@ float lorasb_qdot_row_reference(uint32_t type, int n, const void *w, const void 
 void lorasb_qdot_gemv(uint32_t type, int n, const void *w, size_t w_row_bytes, const int64_t *order,
                       int row0, int row1, const void *a, int nact, float *y, int ldy);
 
-/// Q4_K rows interleaved by 8 (llama.cpp's repacking; q4_K_x8.c): the same bytes as the rows,
-/// grouped so that one load brings 4 bytes of each of 8 rows and the 8 dot products come out in
-/// one register. Group g is rows 8g ..< 8g + 8, its n/256 super-blocks at out + g·(n/256)·1152.
-/// Writes groups [group0, group1) from the Q4_K rows at w (row r at w + (order ? order[r] : r)·w_row_bytes).
-void lorasb_q4K_x8_pack(const void *w, size_t w_row_bytes, const int64_t *order, int n, int group0, int group1,
-                        void *out);
+/// Rows interleaved by 8 (llama.cpp's repacking; q4_K_x8.c, x8_b32.c) for Q4_K and the 32-value
+/// types (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0): the same bytes as the rows, each block of 8 rows holding
+/// their scales side by side and their values in 4-byte chunks, so that one load brings a chunk
+/// of all 8 rows and their 8 dot products come out in one register. Group g is rows 8g ..< 8g + 8,
+/// at out + g·8·(row bytes).
+int lorasb_x8_supports(uint32_t type);
 
-/// Row `row` of interleaved Q4_K rows back in ggml's Q4_K layout (n/256 blocks of 144 bytes), bit for bit.
-void lorasb_q4K_x8_unpack_row(const void *packed, int n, int row, void *out);
+/// Writes groups [group0, group1) from the rows at w (row r at w + (order ? order[r] : r)·w_row_bytes).
+void lorasb_x8_pack(uint32_t type, const void *w, size_t w_row_bytes, const int64_t *order, int n, int group0,
+                    int group1, void *out);
 
-/// y[j·ldy + r] = dot(row r, activation row j) for the rows of groups [group0, group1) of
-/// interleaved Q4_K rows, against `nact` Q8_K activation rows (lorasb_q8_row_bytes apart).
-void lorasb_q4K_x8_gemv(int n, const void *packed, int group0, int group1, const void *a, int nact, float *y, int ldy);
+/// Row `row` of interleaved rows back in ggml's layout, bit for bit.
+void lorasb_x8_unpack_row(uint32_t type, const void *packed, int n, int row, void *out);
+
+/// y[j·ldy + r] = dot(row r, activation row j) for the rows of groups [group0, group1), against
+/// `nact` activation rows in the type's format (lorasb_q8_row_bytes apart).
+void lorasb_x8_gemv(uint32_t type, int n, const void *packed, int group0, int group1, const void *a, int nact,
+                    float *y, int ldy);
 
 /// The same with every row unpacked and multiplied by the plain C kernel.
-void lorasb_q4K_x8_gemv_reference(int n, const void *packed, int group0, int group1, const void *a, int nact,
-                                  float *y, int ldy);
+void lorasb_x8_gemv_reference(uint32_t type, int n, const void *packed, int group0, int group1, const void *a,
+                              int nact, float *y, int ldy);
 
 /// 1 when the SIMD kernels run on this CPU (AVX2, FMA and F16C), 0 when the plain C ones do.
 int lorasb_qdot_simd(void);
