@@ -31,8 +31,13 @@ public final class FileBackedMatrix: PackedMatrix, @unchecked Sendable {
         guard columns % type.blockSize == 0 else {
             throw ModelIOError(file.url, "tensor \"\(name)\": rows of \(columns) are not whole \(type) blocks")
         }
-        let rowBytes = try Self.checkedRowBytes(file: file, offset: offset, rows: rows, columns: columns, type: type,
-                                                rowOrder: rowOrder, name: name)
+        let rowBytes = columns / type.blockSize * type.blockBytes
+        guard file.contains(offset: offset, length: rows * rowBytes) else {
+            throw ModelIOError(file.url, "tensor \"\(name)\" lies outside the file")
+        }
+        if let order = rowOrder {
+            precondition(order.count == rows && order.allSatisfy { (0..<rows).contains($0) }, "row order of \(name)")
+        }
         self.rows = rows
         self.columns = columns
         self.type = type
@@ -44,21 +49,6 @@ public final class FileBackedMatrix: PackedMatrix, @unchecked Sendable {
         // The bytes of a mapped `Data` stay where they are for as long as it lives, and
         // `file` keeps it alive and unmodified.
         base = file.data.withUnsafeBytes { UnsafeRawPointer($0.baseAddress!) } + offset
-    }
-
-    /// The bytes of one row of the `[rows, columns]` tensor of `type` at byte `offset` of
-    /// `file`, after checking that the tensor lies inside the file and `rowOrder` is a
-    /// permutation of its rows.
-    static func checkedRowBytes(file: MappedFile, offset: Int, rows: Int, columns: Int, type: GGMLType,
-                                rowOrder: [Int]?, name: String) throws -> Int {
-        let rowBytes = type.byteCount(ofValues: columns)
-        guard file.contains(offset: offset, length: rows * rowBytes) else {
-            throw ModelIOError(file.url, "tensor \"\(name)\" lies outside the file")
-        }
-        if let order = rowOrder {
-            precondition(order.count == rows && order.allSatisfy { (0..<rows).contains($0) }, "row order of \(name)")
-        }
-        return rowBytes
     }
 
     public var byteCount: Int { rows * rowBytes }

@@ -32,14 +32,15 @@ DECLARE_DOT(q6_K)
 // Rows interleaved by 8 (lorasb_x8_*): Q4_K (q4_K_x8.c) and the 32-value types (x8_b32.c).
 void x8_q4_K_pack(const void *w, size_t row_bytes, const int64_t *order, int n, int group0, int group1, void *out);
 void x8_q4_K_unpack_row(const void *packed, int n, int row, void *out);
-void x8_q4_K_gemv(int n, const void *packed, int group0, int group1, const void *a, int nact, float *y, int ldy);
-void x8_q4_K_gemv_reference(int n, const void *packed, int group0, int group1, const void *a, int nact, float *y, int ldy);
+/// The AVX2 products (x86-64 only): y[j·ldy + r] for the rows of groups [group0, group1).
+void x8_q4_K_gemv_avx2(int n, const void *packed, int group0, int group1, const void *a, size_t as, int nact,
+                       float *y, int ldy);
 int x8_b32_supports(uint32_t type);
+/// Bytes of one row of n values of a 32-value type.
+size_t x8_b32_row_bytes(uint32_t type, int n);
 void x8_b32_pack(uint32_t type, const void *w, size_t row_bytes, const int64_t *order, int n, int group0, int group1,
                  void *out);
 void x8_b32_unpack_row(uint32_t type, const void *packed, int n, int row, void *out);
-void x8_b32_gemv_reference(uint32_t type, int n, const void *packed, int group0, int group1, const void *a, size_t as,
-                           int nact, float *y, int ldy);
 /// 0 when it could not run (no memory for the activations' scales): the caller falls back.
 int x8_b32_gemv_avx2(uint32_t type, int n, const void *packed, int group0, int group1, const void *a, size_t as,
                      int nact, float *y, int ldy);

@@ -11,8 +11,6 @@
 // as Q4_K lays out the 8 sub-blocks of one row, so k4_scales_mins unpacks either.
 #include "dot_kernels.h"
 
-#include <stdlib.h>
-
 static const block_q4_K *source_block(const void *w, size_t row_bytes, const int64_t *order, int row, int b) {
     return (const block_q4_K *)((const uint8_t *)w + (size_t)(order ? order[row] : row) * row_bytes) + b;
 }
@@ -57,19 +55,6 @@ void x8_q4_K_unpack_row(const void *packed, int n, int row, void *out) {
         k4_pack_scales_mins(sc, mn, dst->scales);
         for (int c = 0; c < 32; c++) memcpy(dst->qs + 4 * c, src->qs + 32 * c + 4 * r, 4);
     }
-}
-
-// Without AVX2: each row unpacked and multiplied by the plain C kernel.
-static void gemv_reference(int n, const void *packed, int group0, int group1, const void *a, size_t as, int nact,
-                           float *y, int ldy) {
-    block_q4_K *row = malloc(sizeof(block_q4_K) * (size_t)(n / QK_K));
-    if (!row) return;
-    for (int r = 8 * group0; r < 8 * group1; r++) {
-        x8_q4_K_unpack_row(packed, n, r, row);
-        for (int j = 0; j < nact; j++)
-            y[(size_t)j * ldy + r] = qdot_q4_K_ref(n, row, (const uint8_t *)a + (size_t)j * as);
-    }
-    free(row);
 }
 
 #if defined(__x86_64__)
@@ -131,7 +116,7 @@ INLINE void group_rows(int blocks, const block_q4_Kx8 *w, const uint8_t *a, size
     for (int t = 0; t < nact; t++) _mm256_storeu_ps(y + (size_t)t * ldy, _mm256_sub_ps(acc[t], acc_min[t]));
 }
 
-static AVX2 void gemv_avx2(int n, const void *packed, int group0, int group1, const void *a, size_t as, int nact,
+AVX2 void x8_q4_K_gemv_avx2(int n, const void *packed, int group0, int group1, const void *a, size_t as, int nact,
                            float *y, int ldy) {
     const int blocks = n / QK_K;
     for (int g = group0; g < group1; g++) {
@@ -150,16 +135,3 @@ static AVX2 void gemv_avx2(int n, const void *packed, int group0, int group1, co
     }
 }
 #endif
-
-void x8_q4_K_gemv(int n, const void *packed, int group0, int group1, const void *a, int nact, float *y, int ldy) {
-    const size_t as = lorasb_q8_row_bytes(LORASB_Q8_K, n);
-#if defined(__x86_64__)
-    if (lorasb_qdot_simd()) { gemv_avx2(n, packed, group0, group1, a, as, nact, y, ldy); return; }
-#endif
-    gemv_reference(n, packed, group0, group1, a, as, nact, y, ldy);
-}
-
-void x8_q4_K_gemv_reference(int n, const void *packed, int group0, int group1, const void *a, int nact, float *y,
-                            int ldy) {
-    gemv_reference(n, packed, group0, group1, a, lorasb_q8_row_bytes(LORASB_Q8_K, n), nact, y, ldy);
-}

@@ -40,6 +40,8 @@ static const b32_kind *b32_kind_of(uint32_t type) {
 
 int x8_b32_supports(uint32_t type) { return b32_kind_of(type) != NULL; }
 
+size_t x8_b32_row_bytes(uint32_t type, int n) { return (size_t)b32_kind_of(type)->block_bytes * (size_t)(n / QK); }
+
 // Where each part of an interleaved block lies.
 static int m_at(const b32_kind *k) { (void)k; return 16; }
 static int qh_at(const b32_kind *k) { return 16 + (k->has_min ? 16 : 0); }
@@ -77,19 +79,6 @@ void x8_b32_unpack_row(uint32_t type, const void *packed, int n, int row, void *
         if (k->has_qh) { memcpy(dst + at, src + qh_at(k) + 4 * r, 4); at += 4; }
         for (int c = 0; c < k->value_bytes / 4; c++) memcpy(dst + at + 4 * c, src + values_at(k) + 32 * c + 4 * r, 4);
     }
-}
-
-void x8_b32_gemv_reference(uint32_t type, int n, const void *packed, int group0, int group1, const void *a, size_t as,
-                           int nact, float *y, int ldy) {
-    const b32_kind *k = b32_kind_of(type);
-    uint8_t *row = malloc((size_t)k->block_bytes * (size_t)(n / QK));
-    if (!row) return;
-    for (int r = 8 * group0; r < 8 * group1; r++) {
-        x8_b32_unpack_row(type, packed, n, r, row);
-        for (int j = 0; j < nact; j++)
-            y[(size_t)j * ldy + r] = lorasb_qdot_row_reference(type, n, row, (const uint8_t *)a + (size_t)j * as);
-    }
-    free(row);
 }
 
 #if defined(__x86_64__)
